@@ -1,0 +1,85 @@
+"""espace-pro: the Flask front end and its application factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from web import config as settings
+from web.extensions import babel, csrf, db, mail, migrate, redis_store
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from the environment, then apply the given overrides."""
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+    app.config.from_mapping(settings.from_environment(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+    configure_secret_key(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    if app.config["AUTO_MIGRATE"]:
+        upgrade_schema(app)
+    return app
+
+
+def configure_secret_key(app: Flask) -> None:
+    """Use the configured key; outside production, fall back to the instance's own."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["APP_ENV"] == "production":
+        raise RuntimeError("SECRET_KEY must be set in production (refusing the default key).")
+    app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension objects to this app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    mail.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app)
+    redis_store.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount one blueprint per feature."""
+    from web.activation.routes import bp as activation_bp
+    from web.main.routes import bp as main_bp
+    from web.registration.routes import bp as registration_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(registration_bp)
+    app.register_blueprint(activation_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Answer every error with a French page, never a bare traceback."""
+    from web.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters the templates use (dates in Europe/Paris, masked values)."""
+    from web.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Register the operator's Click commands."""
+
+
+def upgrade_schema(app: Flask) -> None:
+    """Apply pending migrations (embedded default: the app migrates itself on start)."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()

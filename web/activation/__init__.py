@@ -1,0 +1,1 @@
+"""2ème étape: activating a space with its address and code."""

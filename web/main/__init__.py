@@ -1,0 +1,1 @@
+"""Public pages: the landing page, the subscription page and the terms."""

@@ -1,0 +1,106 @@
+"""Durable truth: registrations and the mail outbox."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from web.extensions import db
+
+
+def utcnow() -> datetime:
+    """Now, as a naive UTC datetime (what SQLite and PostgreSQL both give back)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class RegistrationState(enum.StrEnum):
+    """Where a registration stands in its life cycle (see docs/DESIGN)."""
+
+    PENDING = "pending"
+    CODE_SENT = "code_sent"
+    MAIL_FAILED = "mail_failed"
+    ACTIVE = "active"
+    EXPIRED = "expired"
+
+
+class Registration(db.Model):
+    """A confirmed sign-up, from pending to active (or expired)."""
+
+    __tablename__ = "registration"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default=RegistrationState.PENDING, index=True)
+    # Normalised (lower-case) login address; erased with the rest when the space expires.
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    terms_version: Mapped[str] = mapped_column(String(16))
+    terms_accepted_at: Mapped[datetime] = mapped_column(DateTime)
+
+    civility: Mapped[str | None] = mapped_column(String(8))
+    last_name: Mapped[str | None] = mapped_column(String(80))
+    first_name: Mapped[str | None] = mapped_column(String(80))
+
+    foreign_company: Mapped[bool] = mapped_column(Boolean, default=False)
+    company_id: Mapped[str | None] = mapped_column(String(30))
+
+    phone: Mapped[str | None] = mapped_column(String(20))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    street_number: Mapped[str | None] = mapped_column(String(10))
+    street_type: Mapped[str | None] = mapped_column(String(20))
+    street_name: Mapped[str | None] = mapped_column(String(120))
+    address_complement: Mapped[str | None] = mapped_column(String(120))
+    postal_code: Mapped[str | None] = mapped_column(String(12))
+    city: Mapped[str | None] = mapped_column(String(80))
+    country: Mapped[str | None] = mapped_column(String(2))
+
+    trust_question: Mapped[str | None] = mapped_column(String(32))
+    trust_answer_hash: Mapped[str | None] = mapped_column(String(255))
+
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    code_sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    code_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    expired_at: Mapped[datetime | None] = mapped_column(DateTime)
+    subscriber_number: Mapped[str | None] = mapped_column(String(14), unique=True)
+
+    outbox: Mapped[list[MailOutbox]] = relationship(back_populates="registration")
+
+    __table_args__ = (
+        # One live space per address; an expired one frees it (invariant: one space per address).
+        Index(
+            "uq_registration_live_email",
+            "email",
+            unique=True,
+            sqlite_where=text("state != 'expired'"),
+            postgresql_where=text("state != 'expired'"),
+        ),
+    )
+
+
+class MailKind(enum.StrEnum):
+    """What an outbox row asks the worker to send."""
+
+    ACTIVATION_CODE = "activation_code"
+    ALREADY_REGISTERED = "already_registered"
+
+
+class MailOutbox(db.Model):
+    """A mail owed to a registration, written in the same transaction as the change."""
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime)
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    registration: Mapped[Registration] = relationship(back_populates="outbox")

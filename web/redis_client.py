@@ -1,0 +1,33 @@
+"""The app's Redis connection: the configured server, or the embedded default."""
+
+from __future__ import annotations
+
+import atexit
+from pathlib import Path
+
+import redis
+from flask import Flask, current_app
+
+from web.embedded_redis import EmbeddedRedis
+
+
+class FlaskRedis:
+    """Bind one Redis client per app; start the embedded server when no URL is set."""
+
+    def init_app(self, app: Flask) -> None:
+        """Connect the app to REDIS_URL, or to a redis-server it starts and owns."""
+        url = app.config.get("REDIS_URL")
+        if not url:
+            server = EmbeddedRedis(Path(app.instance_path) / "redis")
+            url = server.start()
+            atexit.register(server.stop)
+            app.config["REDIS_URL"] = url
+            app.extensions["embedded_redis"] = server
+        app.extensions["redis"] = redis.Redis.from_url(
+            url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=30
+        )
+
+    @property
+    def connection(self) -> redis.Redis:
+        """The current app's Redis client."""
+        return current_app.extensions["redis"]

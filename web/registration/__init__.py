@@ -1,0 +1,1 @@
+"""The 4-step sign-up wizard."""

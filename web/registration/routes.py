@@ -1,0 +1,178 @@
+"""The 4-step sign-up wizard: terms, credentials, registration form, confirmation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from web.domain.address import country_name
+from web.domain.secrets_hashing import hash_secret
+from web.domain.text import clean_text
+from web.domain.trust import TRUST_QUESTIONS, normalise_answer
+from web.hashing import hasher
+from web.models import utcnow
+from web.registration import wizard
+from web.registration.forms import ConfirmForm, CredentialsForm, ProfileForm, TermsForm
+from web.registration.service import confirm_registration
+from web.terms import TERMS_VERSION
+
+bp = Blueprint("registration", __name__, url_prefix="/inscription")
+
+STEP_ENDPOINTS = {
+    1: "registration.terms",
+    2: "registration.credentials",
+    3: "registration.profile",
+    4: "registration.confirmation",
+}
+
+
+@bp.after_request
+def no_store(response):
+    """Wizard pages hold personal data and forms: never cache them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def draft_for_step(step: int):
+    """Return (draft, None) when the step may be shown, else (None, a redirect)."""
+    if wizard.draft_expired():
+        wizard.start_draft()
+        flash(
+            _("Votre saisie a expiré après une heure d'inactivité : veuillez recommencer."),
+            "warning",
+        )
+        return None, redirect(url_for(STEP_ENDPOINTS[1]))
+    draft = wizard.load_draft() or wizard.start_draft()
+    missing = draft.first_missing_step()
+    if step > missing:
+        flash(_("Veuillez d'abord compléter l'étape %(step)d.", step=missing), "warning")
+        return None, redirect(url_for(STEP_ENDPOINTS[missing]))
+    return draft, None
+
+
+def next_step(draft: wizard.Draft):
+    """Save the draft and go on to the first step still to complete."""
+    wizard.save_draft(draft)
+    return redirect(url_for(STEP_ENDPOINTS[draft.first_missing_step()]))
+
+
+@bp.route("/etape-1", methods=["GET", "POST"])
+def terms():
+    """1ère étape : acceptez les conditions générales."""
+    draft, elsewhere = draft_for_step(1)
+    if elsewhere:
+        return elsewhere
+    form = TermsForm(data={"accept": bool(draft.terms_accepted_at)})
+    if form.validate_on_submit():
+        draft.terms_version = TERMS_VERSION
+        draft.terms_accepted_at = utcnow().isoformat()
+        return next_step(draft)
+    return render_template("registration/terms.html", form=form, step=1)
+
+
+@bp.route("/etape-2", methods=["GET", "POST"])
+def credentials():
+    """2ème étape : créez vos identifiants."""
+    draft, elsewhere = draft_for_step(2)
+    if elsewhere:
+        return elsewhere
+    kept_email = draft.email if draft.password_hash else None
+    form = CredentialsForm(
+        data={"email": draft.email, "email_confirm": draft.email}, kept_email=kept_email
+    )
+    if form.validate_on_submit():
+        if not form.keeps_password():
+            draft.password_hash = hash_secret(hasher(), form.password.data)
+        draft.email = form.normalised_email
+        return next_step(draft)
+    return render_template(
+        "registration/credentials.html", form=form, step=2, keeps_password=kept_email is not None
+    )
+
+
+@bp.route("/etape-3", methods=["GET", "POST"])
+def profile():
+    """3ème étape : remplissez votre formulaire d'inscription."""
+    draft, elsewhere = draft_for_step(3)
+    if elsewhere:
+        return elsewhere
+    saved = {key: value for key, value in draft.profile.items() if key != "trust_answer_hash"}
+    saved.setdefault("contact_email", draft.email)
+    saved.setdefault("country", "FR")
+    kept_question = (
+        draft.profile.get("trust_question") if draft.profile.get("trust_answer_hash") else None
+    )
+    form = ProfileForm(data=saved, kept_question=kept_question, login_email=draft.email or "")
+    if form.validate_on_submit():
+        answer_hash = draft.profile.get("trust_answer_hash")
+        if not form.keeps_answer():
+            answer_hash = hash_secret(hasher(), normalise_answer(form.trust_answer.data))
+        draft.profile = profile_from_form(form) | {"trust_answer_hash": answer_hash}
+        return next_step(draft)
+    return render_template(
+        "registration/profile.html", form=form, step=3, keeps_answer=kept_question is not None
+    )
+
+
+def profile_from_form(form: ProfileForm) -> dict:
+    """The step-3 values to keep, cleaned and normalised (the answer excluded)."""
+    text_fields = (
+        "last_name",
+        "first_name",
+        "street_number",
+        "street_name",
+        "address_complement",
+        "city",
+    )
+    values = {name: clean_text(getattr(form, name).data) or None for name in text_fields}
+    values.update(
+        civility=form.civility.data,
+        foreign_company=bool(form.foreign_company.data),
+        street_type=form.street_type.data or None,
+        country=form.country.data,
+        trust_question=form.trust_question.data,
+        company_id=form.cleaned["company_id"],
+        phone=form.cleaned["phone"],
+        contact_email=form.cleaned["contact_email"],
+        postal_code=form.cleaned.get("postal_code") or None,
+    )
+    return values
+
+
+@bp.route("/confirmation", methods=["GET", "POST"])
+def confirmation():
+    """4ème étape : vérifiez votre saisie, puis validez."""
+    draft, elsewhere = draft_for_step(4)
+    if elsewhere:
+        return elsewhere
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        confirmation = confirm_registration(draft)
+        wizard.discard_draft(draft)
+        wizard.save_receipt(
+            confirmation.email, confirmation.registration_id, confirmation.deadline.isoformat()
+        )
+        return redirect(url_for("registration.waiting"))
+    return render_template(
+        "registration/confirmation.html",
+        form=form,
+        step=4,
+        draft=draft,
+        profile=draft.profile,
+        country=country_name(draft.profile["country"]),
+        question=dict(TRUST_QUESTIONS)[draft.profile["trust_question"]],
+    )
+
+
+@bp.route("/attente")
+def waiting():
+    """The seed's waiting page: the code is on its way, with the 48 h deadline."""
+    receipt = wizard.load_receipt()
+    if receipt is None:
+        return redirect(url_for("main.subscription"))
+    deadline = datetime.fromisoformat(receipt["deadline"])
+    return render_template("registration/waiting.html", email=receipt["email"], deadline=deadline)

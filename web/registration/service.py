@@ -1,0 +1,93 @@
+"""Turning a complete draft into a registration and its owed mail, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from web.extensions import db
+from web.models import MailKind, MailOutbox, Registration, RegistrationState, utcnow
+from web.outbox import enqueue_outbox
+from web.registration.wizard import Draft
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What the waiting page needs; identical whether the address was new or not."""
+
+    email: str
+    registration_id: int
+    deadline: datetime
+
+
+def live_registration(email: str) -> Registration | None:
+    """The address's pending or active registration, if it has one."""
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.email == email, Registration.state != RegistrationState.EXPIRED
+        )
+    )
+
+
+def _new_registration(draft: Draft) -> Registration:
+    profile = draft.profile
+    return Registration(
+        state=RegistrationState.PENDING,
+        email=draft.email,
+        password_hash=draft.password_hash,
+        terms_version=draft.terms_version,
+        terms_accepted_at=datetime.fromisoformat(draft.terms_accepted_at),
+        **{name: profile.get(name) for name in PROFILE_COLUMNS},
+    )
+
+
+PROFILE_COLUMNS = (
+    "civility",
+    "last_name",
+    "first_name",
+    "foreign_company",
+    "company_id",
+    "phone",
+    "contact_email",
+    "street_number",
+    "street_type",
+    "street_name",
+    "address_complement",
+    "postal_code",
+    "city",
+    "country",
+    "trust_question",
+    "trust_answer_hash",
+)
+
+
+def confirm_registration(draft: Draft) -> Confirmation:
+    """Save the registration and its outbox row, commit, then enqueue the mail job.
+
+    An address that already has a live space gets no second registration: its owner is
+    owed an "already registered" mail instead, and the caller sees the same result.
+    """
+    for _attempt in range(2):
+        existing = live_registration(draft.email)
+        if existing is not None:
+            registration, kind = existing, MailKind.ALREADY_REGISTERED
+        else:
+            registration, kind = _new_registration(draft), MailKind.ACTIVATION_CODE
+            db.session.add(registration)
+        outbox = MailOutbox(registration=registration, kind=kind)
+        db.session.add(outbox)
+        try:
+            db.session.commit()
+            break
+        except IntegrityError:
+            # Another confirmation for the same address won the race: treat it as existing.
+            db.session.rollback()
+    else:  # pragma: no cover - a second race on the same address is not expected
+        raise RuntimeError("could not confirm the registration")
+    enqueue_outbox(outbox)
+    ttl = timedelta(seconds=current_app.config["ACTIVATION_CODE_TTL_SECONDS"])
+    return Confirmation(email=draft.email, registration_id=registration.id, deadline=utcnow() + ttl)

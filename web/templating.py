@@ -1,0 +1,32 @@
+"""Template helpers: dates in Europe/Paris, the page's language."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, get_locale
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """Babel treats naive datetimes as UTC: give it one."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def register(app: Flask) -> None:
+    """Install the filters and globals on the app's Jinja environment."""
+
+    @app.template_filter("paris_datetime")
+    def paris_datetime(moment: datetime) -> str:
+        # BABEL_DEFAULT_TIMEZONE is Europe/Paris: "29 novembre 2026 à 10:15".
+        return format_datetime(naive_utc(moment), "d MMMM y 'à' HH:mm")
+
+    @app.template_filter("paris_date")
+    def paris_date(moment: datetime) -> str:
+        return format_date(naive_utc(moment), "d MMMM y")
+
+    @app.context_processor
+    def language():
+        return {"current_locale": lambda: str(get_locale() or "fr")}
