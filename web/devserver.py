@@ -1,41 +1,127 @@
-"""`make run`: the embedded default — Redis and the web app in one command."""
+"""`make run`: the embedded default — Redis, a mail sink, the worker and the web app at once."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
 from werkzeug.serving import run_simple
 
+from mailer.devsink import MailSink
 from web import create_app
-from web.embedded_redis import EmbeddedRedis
+from web.embedded_redis import EmbeddedRedis, die_with_parent
 
-INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+WORKER_STOP_SECONDS = 10
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def instance_dir() -> Path:
+    """Where the embedded services keep their files: INSTANCE_PATH, else ./instance."""
+    return Path(os.environ.get("INSTANCE_PATH") or PROJECT_ROOT / "instance")
+
+
+def start_redis(stack: contextlib.ExitStack, instance: Path) -> None:
+    """Start the embedded redis-server unless REDIS_URL names one; export its URL."""
+    if os.environ.get("REDIS_URL"):
+        return
+    server = EmbeddedRedis(instance / "redis")
+    stack.callback(server.stop)
+    os.environ["REDIS_URL"] = server.start()
+
+
+def start_mail_sink(stack: contextlib.ExitStack, instance: Path) -> bool:
+    """Start the local SMTP sink unless MAIL_SERVER names a server; export where it listens."""
+    if os.environ.get("MAIL_SERVER"):
+        return False
+    mailbox_dir = instance / "mailbox"
+    sink = MailSink(mailbox_dir, port=int(os.environ.get("MAIL_PORT") or 8025))
+    stack.callback(sink.stop)
+    sink.start()
+    os.environ.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=str(sink.port), DEV_MAILBOX_DIR=str(mailbox_dir)
+    )
+    print(f"Boîte de test SMTP sur 127.0.0.1:{sink.port}, courriels dans {mailbox_dir}", flush=True)
+    return True
+
+
+def start_worker(stack: contextlib.ExitStack) -> subprocess.Popen[bytes]:
+    """Start worker.py with this environment, tied to this process's life."""
+    worker = subprocess.Popen(  # noqa: S603 - this interpreter and a fixed script
+        [sys.executable, "worker.py"],
+        cwd=PROJECT_ROOT,
+        env=os.environ.copy(),
+        preexec_fn=die_with_parent,
+        # Its own process group: Ctrl-C reaches this process only, which then stops the
+        # worker before the Redis it still needs; the group also holds the worker's children.
+        process_group=0,
+    )
+    stack.callback(stop_worker, worker)
+    return worker
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (the worker finishes its job and stops its children), kill after a delay."""
+    if worker.poll() is not None:
+        return
+    worker.terminate()
+    try:
+        worker.wait(timeout=WORKER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        # Killed, it could not stop its scheduler and cron children: kill its whole group.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+
+
+def display_url(host: str, port: int, path: str = "/") -> str:
+    """The URL to print: a wildcard address is reached through localhost."""
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 - compared only
+    return f"http://{shown}:{port}{path}"
 
 
 def main() -> int:
     """Start what the environment does not provide, then serve the app until Ctrl-C."""
     port = int(os.environ.get("PORT", "5000"))
     host = os.environ.get("HOST", "127.0.0.1")
-    embedded = None
-    if not os.environ.get("REDIS_URL"):
-        embedded = EmbeddedRedis(INSTANCE_DIR / "redis")
-        os.environ["REDIS_URL"] = embedded.start()
-    # Ctrl-C and SIGTERM both unwind through `finally`, which stops what was started
-    # (SIGINT is reset too: a shell's background job would otherwise inherit "ignore").
+    # Ctrl-C, SIGTERM and SIGHUP all unwind through the ExitStack, which stops what was
+    # started in reverse order (SIGINT is reset too: a shell's background job would
+    # otherwise inherit "ignore").
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGHUP, lambda *_: sys.exit(0))
+    stack = contextlib.ExitStack()
     try:
+        instance = instance_dir()
+        start_redis(stack, instance)
+        try:
+            with_mailbox = start_mail_sink(stack, instance)
+        except OSError as error:
+            print(
+                f"La boîte de test SMTP n'a pas pu démarrer ({error}). Choisissez un autre "
+                "port avec MAIL_PORT, ou un serveur existant avec MAIL_SERVER.",
+                file=sys.stderr,
+            )
+            return 1
+        # Built before the worker starts: the app applies the migrations the worker needs.
         app = create_app()
-        print(f"espace-pro est servi sur http://{host}:{port}/  (Ctrl-C pour arrêter)", flush=True)
+        start_worker(stack)
+        print(f"espace-pro est servi sur {display_url(host, port)}  (Ctrl-C pour arrêter)")
+        if with_mailbox:
+            print(f"Courriels envoyés : {display_url(host, port, '/courriels/')}")
+        sys.stdout.flush()
         run_simple(host, port, app, use_reloader=False, threaded=True)
     except KeyboardInterrupt:
         pass
     finally:
-        if embedded:
-            embedded.stop()
+        # A second Ctrl-C must not cut the stopping short and leave a child behind.
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+        stack.close()
     return 0
 
 

