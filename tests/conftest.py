@@ -12,6 +12,8 @@ import redis as redis_lib
 from flask import Flask
 from flask.testing import FlaskClient
 
+from mailer.devsink import MailSink
+from mailer.smtp import close_connection
 from web import create_app
 from web.embedded_redis import EmbeddedRedis
 from web.extensions import db
@@ -32,6 +34,22 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def smtp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailSink]:
+    """A real SMTP server (aiosmtpd) for the session; `outbox` empties it per test."""
+    sink = MailSink(tmp_path_factory.mktemp("smtp-sink") / "maildir", port=0)
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def outbox(smtp_server: MailSink) -> list:
+    """The mails the SMTP server received during this test, parsed, oldest first."""
+    smtp_server.messages.clear()
+    return smtp_server.messages
+
+
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
     """DATABASE_URL when set (CI's PostgreSQL), else a fresh SQLite file."""
@@ -39,7 +57,8 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app_config(database_url: str, redis_url: str, tmp_path: Path) -> dict:
+def app_config(database_url: str, redis_url: str, tmp_path: Path, smtp_server: MailSink,
+               outbox: list) -> dict:
     """The overrides every test app gets; tests may change them before `app` is built."""
     return {
         "TESTING": True,
@@ -51,6 +70,12 @@ def app_config(database_url: str, redis_url: str, tmp_path: Path) -> dict:
         "ARGON2_MEMORY_KIB": 1024,
         "ARGON2_TIME_COST": 1,
         "DEV_MAILBOX_DIR": str(tmp_path / "mailbox"),
+        # A real SMTP conversation with the session's sink (Flask-Mail would suppress
+        # sending under TESTING otherwise).
+        "MAIL_SUPPRESS_SEND": False,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_server.port,
+        "PUBLIC_URL": "http://espace-pro.example.com",
     }
 
 
@@ -64,6 +89,7 @@ def app(app_config: dict) -> Iterator[Flask]:
     redis_lib.Redis.from_url(app_config["REDIS_URL"]).flushdb()
     yield app
     with app.app_context():
+        close_connection()
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
@@ -164,3 +190,26 @@ class WizardActions:
 def wizard(client: FlaskClient) -> WizardActions:
     """Wizard actions on the test client."""
     return WizardActions(client)
+
+
+@pytest.fixture
+def run_worker(app: Flask):
+    """Run the RQ worker in burst mode, as production runs jobs (same code path)."""
+
+    def run() -> None:
+        from rq import Queue, SimpleWorker
+
+        connection = app.extensions["redis"]
+        queues = [Queue(name, connection=connection) for name in ("mail", "maintenance")]
+        with app.app_context():
+            SimpleWorker(queues, connection=connection).work(burst=True, logging_level="WARNING")
+
+    return run
+
+
+def code_from(message) -> str:
+    """The activation code printed in a received mail's text part."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    match = re.search(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b", text)
+    assert match, "no activation code in the mail"
+    return match.group(1)

@@ -57,6 +57,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(activation_bp)
+    # The test mailbox page exists only outside production, and only with a mailbox to read.
+    if app.config["APP_ENV"] != "production" and app.config.get("DEV_MAILBOX_DIR"):
+        from web.devmail.routes import bp as devmail_bp
+
+        app.register_blueprint(devmail_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -58,7 +58,8 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USERNAME": env("MAIL_USERNAME"),
         "MAIL_PASSWORD": env("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "espace-pro <no-reply@example.com>"),
-        "PUBLIC_URL": env("PUBLIC_URL"),
+        # Base of the links in mails (the worker has no request to take it from).
+        "PUBLIC_URL": env("PUBLIC_URL") or f"http://127.0.0.1:{_env_int('PORT', 5000)}",
         "AUTO_MIGRATE": _env_bool("AUTO_MIGRATE", True),
         "DRAFT_IDLE_SECONDS": _env_int("DRAFT_IDLE_SECONDS", 3600),
         "PASSWORD_POLICY": env("PASSWORD_POLICY", "seed"),
@@ -66,7 +67,11 @@ def from_environment(instance_path: str) -> dict:
         "ARGON2_TIME_COST": _env_int("ARGON2_TIME_COST", 2),
         "ARGON2_PARALLELISM": _env_int("ARGON2_PARALLELISM", 1),
         "ACTIVATION_CODE_TTL_SECONDS": _env_int("ACTIVATION_CODE_TTL_SECONDS", 48 * 3600),
+        "RESEND_MIN_SECONDS": _env_int("RESEND_MIN_SECONDS", 60),
+        "RESEND_MAX_PER_DAY": _env_int("RESEND_MAX_PER_DAY", 5),
         "DEV_MAILBOX_DIR": env("DEV_MAILBOX_DIR"),
+        # Werkzeug reads a urlencoded body whole into memory: cap it (forms here are a few kB).
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "BABEL_DEFAULT_LOCALE": "fr",

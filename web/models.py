@@ -104,3 +104,18 @@ class MailOutbox(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     registration: Mapped[Registration] = relationship(back_populates="outbox")
+
+
+class SubscriberCounter(db.Model):
+    """One row per issued subscriber number: its id is the number's 7-digit counter.
+
+    An autoincrement id is unique under concurrency and never reused (SQLite
+    AUTOINCREMENT, PostgreSQL identity), and one registration gets one row at most.
+    """
+
+    __tablename__ = "subscriber_counter"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -16,6 +16,7 @@ JOB_FUNCTIONS = {
 }
 # SMTP failures: retried after 30 s, 2 min, 10 min, 30 min, then 1 h.
 RETRY_INTERVALS = [30, 120, 600, 1800, 3600]
+MAIL_JOB_TIMEOUT = 60
 
 
 def mail_queue() -> Queue:
@@ -36,6 +37,7 @@ def enqueue_outbox(outbox: MailOutbox) -> bool:
             job_id=f"outbox-{outbox.id}",
             retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
             failure_ttl=7 * 24 * 3600,
+            job_timeout=MAIL_JOB_TIMEOUT,
         )
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
         current_app.logger.warning("outbox %s not enqueued: Redis unavailable", outbox.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Flask
+from flask import Flask, url_for
 from flask_babel import format_date, format_datetime, get_locale
 
 
@@ -28,5 +28,11 @@ def register(app: Flask) -> None:
         return format_date(naive_utc(moment), "d MMMM y")
 
     @app.context_processor
-    def language():
-        return {"current_locale": lambda: str(get_locale() or "fr")}
+    def globals_():
+        return {"current_locale": lambda: str(get_locale() or "fr"), "login_url": login_url}
+
+    def login_url() -> str:
+        # The subscriber space's login page once it exists; the landing page until then.
+        if "account.login" in app.view_functions:
+            return url_for("account.login")
+        return url_for("main.landing")

@@ -25,3 +25,9 @@ def subscription():
 def terms():
     """The full conditions générales d'utilisation."""
     return render_template("main/terms.html", terms_version=TERMS_VERSION)
+
+
+@bp.route("/healthz")
+def healthz():
+    """Liveness: the process answers (used by the compose healthcheck)."""
+    return {"status": "ok"}

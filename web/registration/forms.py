@@ -96,12 +96,16 @@ class CredentialsForm(FlaskForm):
     )
     password = PasswordField(
         _l("Votre mot de passe"),
-        validators=[Optional(strip_whitespace=False), too_long(1024)],
+        # No Optional(): it would stop the chain and let an empty password through;
+        # validate_password decides when empty means "keep the one already hashed".
+        validators=[too_long(1024)],
         render_kw={"autocomplete": "new-password"},
     )
     password_confirm = PasswordField(
         _l("Confirmer votre mot de passe"),
-        validators=[Optional(strip_whitespace=False), too_long(1024)],
+        # No Optional(): it would stop the chain and let an empty password through;
+        # validate_password decides when empty means "keep the one already hashed".
+        validators=[too_long(1024)],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -221,11 +225,17 @@ class ProfileForm(FlaskForm):
         validators=[required(_l("Saisissez votre ville.")), too_long(80), PlainText()],
         render_kw={"autocomplete": "address-level2"},
     )
-    country = SelectField(_l("Pays"), default="FR", render_kw={"autocomplete": "country"})
+    country = SelectField(
+        _l("Pays"),
+        default="FR",
+        validators=[required(_l("Indiquez votre pays."))],
+        render_kw={"autocomplete": "country"},
+    )
     trust_question = SelectField(_l("Question"), choices=choices(TRUST_QUESTIONS))
     trust_answer = StringField(
         _l("Réponse"),
-        validators=[Optional(), too_long(100), PlainText()],
+        # Required unless kept (see keeps_answer): validate_trust_answer checks emptiness.
+        validators=[too_long(100), PlainText()],
         render_kw={"autocomplete": "off"},
     )
 
@@ -240,7 +250,11 @@ class ProfileForm(FlaskForm):
 
     def keeps_answer(self) -> bool:
         """True when the answer is left empty on an edit that keeps the same question."""
-        return not self.trust_answer.data and self.kept_question == self.trust_question.data
+        return (
+            not self.trust_answer.data
+            and self.kept_question is not None
+            and self.kept_question == self.trust_question.data
+        )
 
     def validate_last_name(self, field) -> None:
         if not NAME_PATTERN.match(clean_text(field.data)):

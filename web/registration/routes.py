@@ -7,6 +7,8 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from web.activation.forms import ResendForm
+from web.activation.service import ResendResult, registration_by_id, request_new_code
 from web.domain.address import country_name
 from web.domain.secrets_hashing import hash_secret
 from web.domain.text import clean_text
@@ -175,4 +177,32 @@ def waiting():
     if receipt is None:
         return redirect(url_for("main.subscription"))
     deadline = datetime.fromisoformat(receipt["deadline"])
-    return render_template("registration/waiting.html", email=receipt["email"], deadline=deadline)
+    return render_template(
+        "registration/waiting.html", email=receipt["email"], deadline=deadline, form=ResendForm()
+    )
+
+
+@bp.route("/attente/renvoyer", methods=["POST"])
+def resend():
+    """« Renvoyer le code »: a new code, the old one dead, within the resend limits."""
+    receipt = wizard.load_receipt()
+    form = ResendForm()
+    if receipt is None or not form.validate_on_submit():
+        return redirect(url_for("registration.waiting"))
+    registration = registration_by_id(receipt["registration_id"])
+    if registration is None:
+        flash(_("Le délai de 48h est dépassé et votre inscription a été effacée : "
+                "recommencez votre inscription."), "warning")
+        return redirect(url_for("registration.terms"))
+    outcome = request_new_code(registration)
+    if outcome.result is ResendResult.SENT:
+        flash(_("Un nouveau code d'activation vient de vous être envoyé. Le code précédent "
+                "n'est plus valable."), "success")
+    elif outcome.result is ResendResult.TOO_SOON:
+        flash(_("Un code vient de vous être envoyé : vous pourrez en demander un nouveau dans "
+                "%(seconds)d secondes.", seconds=outcome.retry_after), "warning")
+    else:
+        flash(_("Vous avez demandé trop de codes aujourd'hui (5 au maximum par 24 heures). "
+                "Réessayez dans %(hours)d heure(s).",
+                hours=max(1, round(outcome.retry_after / 3600))), "error")
+    return redirect(url_for("registration.waiting"))

@@ -1,0 +1,1 @@
+"""Background mail and maintenance jobs, run by worker.py."""
