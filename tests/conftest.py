@@ -18,7 +18,7 @@ from web import create_app
 from web.embedded_redis import EmbeddedRedis
 from web.extensions import db
 
-CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*? value="([^"]+)"')
 PASSWORD = "Kestrel42Vine"
 VALID_SIREN = "732829320"
 

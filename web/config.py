@@ -72,6 +72,11 @@ def from_environment(instance_path: str) -> dict:
         "DEV_MAILBOX_DIR": env("DEV_MAILBOX_DIR"),
         # Werkzeug reads a urlencoded body whole into memory: cap it (forms here are a few kB).
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
+        "SESSION_IDLE_SECONDS": _env_int("SESSION_IDLE_SECONDS", 30 * 60),
+        "SESSION_ABSOLUTE_SECONDS": _env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600),
+        "PERMANENT_SESSION_LIFETIME": _env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600),
+        "DOSSIER_WARNING_COUNT": _env_int("DOSSIER_WARNING_COUNT", 100),
+        "DOSSIER_LIMIT": _env_int("DOSSIER_LIMIT", 500),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "BABEL_DEFAULT_LOCALE": "fr",

@@ -52,9 +52,19 @@ def required(message: str):
     return InputRequired(message=message)
 
 
+class MaxLength(Length):
+    """Length(max=...), also on the NFC form that is stored: NFC can lengthen a value."""
+
+    def __call__(self, form: FlaskForm, field) -> None:
+        super().__call__(form, field)
+        # e.g. U+1D160 becomes 3 code points: a valid-looking value would overflow its column.
+        if field.data and len(clean_text(field.data)) > self.max:
+            raise ValidationError(self.message)
+
+
 def too_long(maximum: int):
     """A maximum-length validator with its French message."""
-    return Length(max=maximum, message=_l("%(max)d caractères au maximum.", max=maximum))
+    return MaxLength(max=maximum, message=_l("%(max)d caractères au maximum.", max=maximum))
 
 
 class TermsForm(FlaskForm):

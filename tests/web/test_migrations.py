@@ -1,0 +1,130 @@
+"""The migrations build, on an empty database, exactly the schema the models describe."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import Engine, MetaData, insert, inspect
+from sqlalchemy.exc import IntegrityError
+
+from web import create_app
+from web.extensions import db
+from web.models import Registration, utcnow
+
+
+
+def drop_everything(engine: Engine) -> None:
+    """Drop every table the database has, alembic_version included."""
+    existing = MetaData()
+    existing.reflect(bind=engine)
+    existing.drop_all(bind=engine)
+
+
+def table_names(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+@pytest.fixture
+def empty_app(app_config: dict) -> Iterator[Flask]:
+    """An app that does not migrate itself, on a database with no table at all."""
+    app = create_app(app_config | {"AUTO_MIGRATE": False})
+    with app.app_context():
+        drop_everything(db.engine)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        drop_everything(db.engine)
+        db.engine.dispose()
+    app.extensions["redis"].close()
+
+
+def test_an_app_without_auto_migrate_leaves_the_database_empty(empty_app):
+    with empty_app.app_context():
+        assert table_names(db.engine) == set()
+
+
+def test_upgrade_on_an_empty_database_creates_every_table(empty_app):
+    with empty_app.app_context():
+        upgrade()
+
+        tables = table_names(db.engine)
+    assert "alembic_version" in tables
+    assert {"registration", "mail_outbox"} <= tables
+    assert {table.name for table in db.metadata.sorted_tables} <= tables
+
+
+def test_the_models_match_the_migrated_schema(empty_app):
+    with empty_app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, db.metadata)
+
+    assert differences == []
+
+
+def test_the_migrations_have_a_single_head_and_the_database_is_at_it(empty_app):
+    with empty_app.app_context():
+        upgrade()
+        script = ScriptDirectory.from_config(empty_app.extensions["migrate"].migrate.get_config())
+        with db.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+
+    assert len(script.get_heads()) == 1
+    assert current == tuple(script.get_heads())
+
+
+def test_the_migrated_schema_refuses_two_live_registrations_for_one_address(empty_app):
+    row = {
+        "email": "helene.lefevre@example.com",
+        "terms_version": "2026-11",
+        "terms_accepted_at": utcnow(),
+    }
+    with empty_app.app_context():
+        upgrade()
+        with db.engine.begin() as connection:
+            connection.execute(insert(Registration).values(**row, state="expired"))
+            connection.execute(insert(Registration).values(**row, state="pending"))
+
+        with pytest.raises(IntegrityError), db.engine.begin() as connection:
+            connection.execute(insert(Registration).values(**row, state="active"))
+
+
+def test_downgrade_to_base_then_upgrade_again_round_trips(empty_app):
+    with empty_app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        after_downgrade = table_names(db.engine)
+        upgrade()
+        after_upgrade = table_names(db.engine)
+
+    assert after_downgrade <= {"alembic_version"}
+    assert {table.name for table in db.metadata.sorted_tables} <= after_upgrade
+
+
+def test_an_app_with_auto_migrate_migrates_itself_on_start(empty_app, app_config):
+    migrating = create_app(app_config | {"AUTO_MIGRATE": True})
+    try:
+        with migrating.app_context():
+            tables = table_names(db.engine)
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        migrating.extensions["redis"].close()
+
+    assert {"alembic_version", "registration", "mail_outbox"} <= tables
+
+
+def test_migrating_raises_no_deprecation_warning(empty_app):
+    with warnings.catch_warnings(record=True) as caught, empty_app.app_context():
+        warnings.simplefilter("always")
+        upgrade()
+
+    assert [str(warning.message) for warning in caught] == []

@@ -1,0 +1,74 @@
+"""Production mode refuses to start with a default secret; development makes its own."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from flask import Flask
+
+from web import create_app
+from web.extensions import db
+
+
+@contextmanager
+def built(config: dict) -> Iterator[Flask]:
+    """An app built from the config, its connections closed afterwards."""
+    app = create_app(config)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        app.extensions["redis"].close()
+
+
+@pytest.fixture
+def instance_path(tmp_path, monkeypatch):
+    """A private instance folder, where the development secret key would be written."""
+    path = tmp_path / "instance"
+    monkeypatch.setenv("INSTANCE_PATH", str(path))
+    return path
+
+
+@pytest.mark.parametrize("secret", [None, ""], ids=["none", "empty"])
+def test_production_refuses_to_start_without_a_secret_key(app_config, instance_path, secret):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(app_config | {"APP_ENV": "production", "SECRET_KEY": secret})
+
+    assert not (instance_path / "secret_key").exists()
+
+
+def test_production_from_the_environment_refuses_a_missing_secret_key(
+    app_config, instance_path, monkeypatch
+):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    config = {key: value for key, value in app_config.items() if key != "SECRET_KEY"}
+
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(config)
+
+
+def test_production_starts_with_its_own_secret_key(app_config, instance_path):
+    config = app_config | {"APP_ENV": "production", "SECRET_KEY": "a-long-operator-secret"}
+
+    with built(config) as app:
+        assert app.secret_key == "a-long-operator-secret"
+    assert not (instance_path / "secret_key").exists()
+
+
+def test_development_without_a_secret_generates_and_keeps_one_private_key(
+    app_config, instance_path
+):
+    config = app_config | {"APP_ENV": "development", "SECRET_KEY": None}
+
+    with built(config) as first, built(config) as second:
+        first_key, second_key = first.secret_key, second.secret_key
+
+    key_file = instance_path / "secret_key"
+    assert first_key == second_key == key_file.read_text().strip()
+    assert len(first_key) >= 40
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
