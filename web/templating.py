@@ -27,9 +27,28 @@ def register(app: Flask) -> None:
     def paris_date(moment: datetime) -> str:
         return format_date(naive_utc(moment), "d MMMM y")
 
+    @app.template_filter("siren")
+    def siren(company_id: str | None, foreign: bool = False) -> str:
+        from web.registration_pdf import format_company_id
+
+        return format_company_id(company_id, foreign)
+
+    @app.template_filter("phone")
+    def phone(e164: str | None) -> str:
+        from web.registration_pdf import format_phone
+
+        return format_phone(e164)
+
+    @app.template_filter("street_type")
+    def street_type(value: str | None) -> str:
+        from web.domain.address import STREET_TYPES
+
+        return dict(STREET_TYPES).get(value or "", "") if value else ""
+
     @app.context_processor
     def globals_():
-        return {"current_locale": lambda: str(get_locale() or "fr"), "login_url": login_url}
+        return {"current_locale": lambda: str(get_locale() or "fr"), "login_url": login_url,
+                "has_endpoint": lambda endpoint: endpoint in app.view_functions}
 
     def login_url() -> str:
         # The subscriber space's login page once it exists; the landing page until then.
