@@ -1,0 +1,1 @@
+"""The subscriber's dossiers (client companies by SIREN) and their online services."""
