@@ -165,8 +165,8 @@ class CredentialsForm(FlaskForm):
             raise ValidationError(_l("Les deux mots de passe ne sont pas identiques."))
 
 
-class ProfileForm(FlaskForm):
-    """3ème étape: the registration form (usager, entreprise, contact, question)."""
+class IdentityFields(FlaskForm):
+    """Usager and entreprise d'appartenance: set at registration, shown in the space."""
 
     civility = RadioField(
         _l("Civilité"),
@@ -193,6 +193,37 @@ class ProfileForm(FlaskForm):
         ],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
+
+    def validate_last_name(self, field) -> None:
+        if not NAME_PATTERN.match(clean_text(field.data)):
+            raise ValidationError(
+                _l(
+                    "Le nom ne peut contenir que des lettres, des espaces, des tirets et des "
+                    "apostrophes."
+                )
+            )
+
+    def validate_first_name(self, field) -> None:
+        if not NAME_PATTERN.match(clean_text(field.data)):
+            raise ValidationError(
+                _l(
+                    "Le prénom ne peut contenir que des lettres, des espaces, des tirets et des "
+                    "apostrophes."
+                )
+            )
+
+    def validate_company_id(self, field) -> None:
+        try:
+            self.cleaned["company_id"] = normalise_company_id(
+                field.data, foreign=self.foreign_company.data
+            )
+        except RuleError as error:
+            raise ValidationError(str(error)) from None
+
+
+class ContactForm(FlaskForm):
+    """Contact: editable later from the space (« Modifier vos coordonnées »)."""
+
     phone = StringField(
         _l("Numéro de téléphone"),
         validators=[
@@ -241,56 +272,11 @@ class ProfileForm(FlaskForm):
         validators=[required(_l("Indiquez votre pays."))],
         render_kw={"autocomplete": "country"},
     )
-    trust_question = SelectField(_l("Question"), choices=choices(TRUST_QUESTIONS))
-    trust_answer = StringField(
-        _l("Réponse"),
-        # Required unless kept (see keeps_answer): validate_trust_answer checks emptiness.
-        validators=[too_long(100), PlainText()],
-        render_kw={"autocomplete": "off"},
-    )
 
-    def __init__(
-        self, *args, kept_question: str | None = None, login_email: str = "", **kwargs
-    ) -> None:
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.country.choices = choices(country_choices())
-        self.kept_question = kept_question
-        self.login_email = login_email
         self.cleaned: dict[str, str] = {}
-
-    def keeps_answer(self) -> bool:
-        """True when the answer is left empty on an edit that keeps the same question."""
-        return (
-            not self.trust_answer.data
-            and self.kept_question is not None
-            and self.kept_question == self.trust_question.data
-        )
-
-    def validate_last_name(self, field) -> None:
-        if not NAME_PATTERN.match(clean_text(field.data)):
-            raise ValidationError(
-                _l(
-                    "Le nom ne peut contenir que des lettres, des espaces, des tirets et des "
-                    "apostrophes."
-                )
-            )
-
-    def validate_first_name(self, field) -> None:
-        if not NAME_PATTERN.match(clean_text(field.data)):
-            raise ValidationError(
-                _l(
-                    "Le prénom ne peut contenir que des lettres, des espaces, des tirets et des "
-                    "apostrophes."
-                )
-            )
-
-    def validate_company_id(self, field) -> None:
-        try:
-            self.cleaned["company_id"] = normalise_company_id(
-                field.data, foreign=self.foreign_company.data
-            )
-        except RuleError as error:
-            raise ValidationError(str(error)) from None
 
     def validate_phone(self, field) -> None:
         try:
@@ -315,6 +301,33 @@ class ProfileForm(FlaskForm):
             self.cleaned["postal_code"] = check_postal_code(field.data or "", self.country.data)
         except RuleError as error:
             raise ValidationError(str(error)) from None
+
+
+class ProfileForm(IdentityFields, ContactForm):
+    """3ème étape: the registration form (usager, entreprise, contact, question)."""
+
+    trust_question = SelectField(_l("Question"), choices=choices(TRUST_QUESTIONS))
+    trust_answer = StringField(
+        _l("Réponse"),
+        # Required unless kept (see keeps_answer): validate_trust_answer checks emptiness.
+        validators=[too_long(100), PlainText()],
+        render_kw={"autocomplete": "off"},
+    )
+
+    def __init__(
+        self, *args, kept_question: str | None = None, login_email: str = "", **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.kept_question = kept_question
+        self.login_email = login_email
+
+    def keeps_answer(self) -> bool:
+        """True when the answer is left empty on an edit that keeps the same question."""
+        return (
+            not self.trust_answer.data
+            and self.kept_question is not None
+            and self.kept_question == self.trust_question.data
+        )
 
     def validate_trust_answer(self, field) -> None:
         if self.keeps_answer():

@@ -16,7 +16,13 @@ from web.domain.trust import TRUST_QUESTIONS, normalise_answer
 from web.hashing import hasher
 from web.models import utcnow
 from web.registration import wizard
-from web.registration.forms import ConfirmForm, CredentialsForm, ProfileForm, TermsForm
+from web.registration.forms import (
+    ConfirmForm,
+    ContactForm,
+    CredentialsForm,
+    ProfileForm,
+    TermsForm,
+)
 from web.registration.service import confirm_registration
 from web.terms import TERMS_VERSION
 
@@ -118,29 +124,30 @@ def profile():
     )
 
 
-def profile_from_form(form: ProfileForm) -> dict:
-    """The step-3 values to keep, cleaned and normalised (the answer excluded)."""
-    text_fields = (
-        "last_name",
-        "first_name",
-        "street_number",
-        "street_name",
-        "address_complement",
-        "city",
-    )
+def contact_from_form(form: ContactForm) -> dict:
+    """The contact values, cleaned and normalised (also used by the space's edit page)."""
+    text_fields = ("street_number", "street_name", "address_complement", "city")
     values = {name: clean_text(getattr(form, name).data) or None for name in text_fields}
     values.update(
-        civility=form.civility.data,
-        foreign_company=bool(form.foreign_company.data),
         street_type=form.street_type.data or None,
         country=form.country.data,
-        trust_question=form.trust_question.data,
-        company_id=form.cleaned["company_id"],
         phone=form.cleaned["phone"],
         contact_email=form.cleaned["contact_email"],
         postal_code=form.cleaned.get("postal_code") or None,
     )
     return values
+
+
+def profile_from_form(form: ProfileForm) -> dict:
+    """The step-3 values to keep, cleaned and normalised (the answer excluded)."""
+    return contact_from_form(form) | {
+        "last_name": clean_text(form.last_name.data),
+        "first_name": clean_text(form.first_name.data),
+        "civility": form.civility.data,
+        "foreign_company": bool(form.foreign_company.data),
+        "company_id": form.cleaned["company_id"],
+        "trust_question": form.trust_question.data,
+    }
 
 
 @bp.route("/confirmation", methods=["GET", "POST"])
