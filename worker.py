@@ -12,17 +12,31 @@ import sys
 
 from rq import Queue, SimpleWorker
 from rq.cron import CronScheduler
+from rq.job import Job
 
 from mailer.maintenance import expire_registrations, reconcile_outbox
 from web import create_app
 from web.embedded_redis import die_with_parent
-from web.extensions import redis_store
+from web.extensions import db, redis_store
 from web.outbox import MAIL_QUEUE
 
 MAINTENANCE_QUEUE = "maintenance"
 EXPIRE_EVERY_SECONDS = 15 * 60
 RECONCILE_EVERY_SECONDS = 5 * 60
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+class SessionPerJobWorker(SimpleWorker):
+    """SimpleWorker that gives every job a fresh DB session, as Flask gives every request."""
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        try:
+            return super().execute_job(job, queue)
+        finally:
+            # One app context serves every job: without this, a job that failed mid-flush
+            # leaves the next ones a session that must be rolled back (PendingRollbackError
+            # until a restart), and rows read by one job reach the next one stale.
+            db.session.remove()
 
 
 def run_cron(redis_url: str) -> None:
@@ -54,7 +68,7 @@ def main() -> int:
         queues = [Queue(name, connection=connection) for name in (MAIL_QUEUE, MAINTENANCE_QUEUE)]
         # SimpleWorker runs jobs in this process: the app, its DB pool and the SMTP
         # connection are reused from one job to the next instead of forked for each.
-        worker = SimpleWorker(queues, connection=connection)
+        worker = SessionPerJobWorker(queues, connection=connection)
         try:
             worker.work(with_scheduler=True, logging_level="INFO")
         finally:

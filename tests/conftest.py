@@ -197,12 +197,16 @@ def run_worker(app: Flask):
     """Run the RQ worker in burst mode, as production runs jobs (same code path)."""
 
     def run() -> None:
-        from rq import Queue, SimpleWorker
+        from rq import Queue
+
+        from worker import SessionPerJobWorker
 
         connection = app.extensions["redis"]
         queues = [Queue(name, connection=connection) for name in ("mail", "maintenance")]
         with app.app_context():
-            SimpleWorker(queues, connection=connection).work(burst=True, logging_level="WARNING")
+            SessionPerJobWorker(queues, connection=connection).work(
+                burst=True, logging_level="WARNING"
+            )
 
     return run
 

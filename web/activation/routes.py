@@ -61,9 +61,11 @@ def activate():
             session["activated"] = registration.id
             return redirect(url_for("activation.success"))
         if result is ActivationResult.BUSY:
+            # The code is right (another request is using it): not "incorrect".
             flash(_("Votre code est en cours de traitement : patientez quelques secondes puis "
                     "rechargez la page."), "warning")
-        refused = True
+        else:
+            refused = True
     return render_template("activation/activate.html", form=form, refused=refused)
 
 

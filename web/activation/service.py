@@ -46,6 +46,10 @@ def activate(email: str, typed_code: str) -> tuple[ActivationResult, Registratio
     digest = codes.code_digest(secret_key, registration_id, typed_code)
     if registration is None or registration.state not in PENDING_STATES:
         return ActivationResult.REFUSED, None
+    if registration.code_expires_at is not None and registration.code_expires_at <= utcnow():
+        # The deadline stated in the mail holds even if the Redis key outlives it (its TTL
+        # follows Redis' clock, and keeps an hour of slack until the hand-off is recorded).
+        return ActivationResult.REFUSED, None
     connection = redis_store.connection
     check = codes.check_code(connection, registration.id, digest)
     if check is codes.CodeCheck.BUSY:
