@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from web import config as settings
-from web.extensions import babel, csrf, db, mail, migrate, redis_store
+from web.extensions import babel, csrf, db, login_manager, mail, migrate, redis_store
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app)
     redis_store.init_app(app)
+    login_manager.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -57,6 +58,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(activation_bp)
+    from web.account.routes import bp as account_bp
+    from web.dossiers.routes import bp as dossiers_bp
+    from web.recovery.routes import bp as recovery_bp
+
+    app.register_blueprint(account_bp)
+    app.register_blueprint(dossiers_bp)
+    app.register_blueprint(recovery_bp)
     # The test mailbox page exists only outside production, and only with a mailbox to read.
     if app.config["APP_ENV"] != "production" and app.config.get("DEV_MAILBOX_DIR"):
         from web.devmail.routes import bp as devmail_bp

@@ -1,6 +1,7 @@
 """Extension objects, created unbound; create_app binds them."""
 
 from flask_babel import Babel
+from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -30,4 +31,5 @@ migrate = Migrate()
 mail = Mail()
 csrf = CSRFProtect()
 babel = Babel()
+login_manager = LoginManager()
 redis_store = FlaskRedis()

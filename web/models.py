@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import ClassVar
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from web.extensions import db
@@ -26,10 +38,16 @@ class RegistrationState(enum.StrEnum):
     EXPIRED = "expired"
 
 
-class Registration(db.Model):
-    """A confirmed sign-up, from pending to active (or expired)."""
+class Registration(UserMixin, db.Model):
+    """A confirmed sign-up, from pending to active (or expired); active, it is the subscriber."""
 
     __tablename__ = "registration"
+    # Set by the login session loader: Flask-Login's id is the server-side session id.
+    login_session: ClassVar[str | None] = None
+
+    def get_id(self) -> str | None:
+        """The login session id (never the registration id), as Flask-Login stores it."""
+        return self.login_session
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     state: Mapped[str] = mapped_column(String(16), default=RegistrationState.PENDING, index=True)
@@ -85,6 +103,10 @@ class MailKind(enum.StrEnum):
 
     ACTIVATION_CODE = "activation_code"
     ALREADY_REGISTERED = "already_registered"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a mail kind
+    RESET_LINK = "reset_link"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a mail kind
+    SUBSCRIBER_NUMBER = "subscriber_number"
 
 
 class MailOutbox(db.Model):
@@ -119,3 +141,59 @@ class SubscriberCounter(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), unique=True)
     issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Dossier(db.Model):
+    """A company (by SIREN) the subscriber acts for."""
+
+    __tablename__ = "dossier"
+    __table_args__ = (UniqueConstraint("registration_id", "siren"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
+    siren: Mapped[str] = mapped_column(String(9))
+    label: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    adhesions: Mapped[list[Adhesion]] = relationship(
+        back_populates="dossier", cascade="all, delete-orphan", order_by="Adhesion.id"
+    )
+
+
+class Adhesion(db.Model):
+    """Adhesion of a dossier to one online service, until withdrawn."""
+
+    __tablename__ = "adhesion"
+    __table_args__ = (
+        # One current adhesion per service and dossier; withdrawn ones stay as history.
+        Index(
+            "uq_adhesion_current",
+            "dossier_id",
+            "service",
+            unique=True,
+            sqlite_where=text("withdrawn_at IS NULL"),
+            postgresql_where=text("withdrawn_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    service: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(24))
+    adhered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="adhesions")
+
+
+class AuditEvent(db.Model):
+    """One line of a subscriber's « Historique »: what happened, when, from where."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(String(255))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

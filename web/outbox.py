@@ -13,6 +13,10 @@ MAIL_QUEUE = "mail"
 JOB_FUNCTIONS = {
     MailKind.ACTIVATION_CODE: "mailer.jobs.send_activation_code",
     MailKind.ALREADY_REGISTERED: "mailer.jobs.send_already_registered",
+    MailKind.PASSWORD_CHANGED: "mailer.notices.send_password_changed",
+    MailKind.RESET_LINK: "mailer.notices.send_reset_link",
+    MailKind.PASSWORD_RESET: "mailer.notices.send_password_reset",
+    MailKind.SUBSCRIBER_NUMBER: "mailer.notices.send_subscriber_number",
 }
 # SMTP failures: retried after 30 s, 2 min, 10 min, 30 min, then 1 h.
 RETRY_INTERVALS = [30, 120, 600, 1800, 3600]

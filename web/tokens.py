@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -14,6 +15,7 @@ class TokenPurpose(enum.StrEnum):
     """Each purpose signs with its own salt, so a token is good for one thing only."""
 
     ACTIVATION_LINK = "espace-pro.activation-link"
+    PASSWORD_RESET = "espace-pro.password-reset"  # noqa: S105 - a salt name
 
 
 class TokenStatus(enum.Enum):
@@ -30,6 +32,7 @@ class TokenCheck:
 
     status: TokenStatus
     value: Any = None
+    issued_at: datetime | None = None
 
 
 def _serializer(purpose: TokenPurpose) -> URLSafeTimedSerializer:
@@ -44,7 +47,9 @@ def make_token(purpose: TokenPurpose, value: Any) -> str:
 def check_token(purpose: TokenPurpose, token: str, max_age: int) -> TokenCheck:
     """Read a token: valid with its value, expired, or invalid."""
     try:
-        return TokenCheck(TokenStatus.VALID, _serializer(purpose).loads(token, max_age=max_age))
+        value, issued_at = _serializer(purpose).loads(token, max_age=max_age,
+                                                      return_timestamp=True)
+        return TokenCheck(TokenStatus.VALID, value, issued_at)
     except SignatureExpired:
         return TokenCheck(TokenStatus.EXPIRED)
     except BadSignature:

@@ -19,7 +19,6 @@ from web.extensions import db
 from web.models import Registration, utcnow
 
 
-
 def drop_everything(engine: Engine) -> None:
     """Drop every table the database has, alembic_version included."""
     existing = MetaData()

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from web import audit
 from web.activation import codes
 from web.domain.subscriber_number import subscriber_number
 from web.extensions import db, redis_store
@@ -81,6 +82,7 @@ def _issue_subscriber_number(registration: Registration) -> None:
     ).rowcount
     if changed != 1:
         raise IntegrityError("activation", None, Exception("registration no longer pending"))
+    audit.record(registration.id, "activated")
     db.session.commit()
     db.session.refresh(registration)
 

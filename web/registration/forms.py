@@ -35,7 +35,7 @@ class PlainText:
 def normalised_email(value: str) -> str:
     """Validate an address and return it normalised, compared case-insensitively."""
     try:
-        return validate_email(value, check_deliverability=False).normalized.lower()
+        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
         raise ValidationError(
             _l("L'adresse électronique n'est pas valide (exemple : prenom.nom@example.com).")

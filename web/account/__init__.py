@@ -1,0 +1,1 @@
+"""The subscriber space: log in, sessions, home, contact details, password, history."""

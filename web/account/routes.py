@@ -1,0 +1,232 @@
+"""« Accédez à votre espace abonné »: log in and out, home, password, question, history."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from web import audit
+from web.account import sessions, throttle
+from web.account.auth import authenticate, check_password
+from web.account.forms import ChangePasswordForm, LoginForm, TrustQuestionForm
+from web.domain.address import country_name
+from web.domain.secrets_hashing import hash_secret
+from web.domain.trust import TRUST_QUESTIONS, normalise_answer
+from web.extensions import db, login_manager
+from web.hashing import hasher
+from web.models import AuditEvent, MailKind, Registration, RegistrationState
+from web.notifications import notify
+from web.registration.forms import ContactForm
+from web.registration.routes import contact_from_form
+
+bp = Blueprint("account", __name__, url_prefix="/espace")
+HISTORY_PAGE_SIZE = 50
+
+
+@login_manager.user_loader
+def load_subscriber(session_id: str) -> Registration | None:
+    """The subscriber of a live server-side session (idle and absolute limits applied)."""
+    registration_id = sessions.touch_session(session_id)
+    if registration_id is None:
+        return None
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.state != RegistrationState.ACTIVE:
+        return None
+    registration.login_session = session_id
+    return registration
+
+
+login_manager.login_view = "account.login"
+login_manager.login_message = "Veuillez vous connecter pour accéder à votre espace abonné."
+login_manager.login_message_category = "warning"
+login_manager.session_protection = None  # the server-side session already binds the login
+
+
+@bp.after_request
+def no_store(response):
+    """Every page of the space shows personal data: never cache it."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+def login():
+    """Adresse électronique + mot de passe."""
+    if current_user.is_authenticated:
+        return redirect(url_for("account.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        email, ip = form.normalised_email, request.remote_addr
+        verdict = throttle.may_try(email, ip)
+        if verdict.locked:
+            flash(_("Trop de tentatives infructueuses : pour des raisons de sécurité, "
+                    "utilisez « Mot de passe oublié » pour retrouver l'accès à votre espace."),
+                  "error")
+            status = 429
+        elif not verdict.allowed:
+            minutes = max(1, round(verdict.wait_seconds / 60))
+            flash(_("Trop de tentatives infructueuses : réessayez dans %(minutes)d minute(s).",
+                    minutes=minutes), "error")
+            status = 429
+        else:
+            registration = authenticate(email, form.password.data)
+            if registration is not None:
+                return _open_space(registration)
+            throttle.record_failure(email, ip)
+            _record_failed_login(email)
+            flash(_("Adresse électronique ou mot de passe incorrect."), "error")
+            status = 401
+    return render_template("account/login.html", form=form), status
+
+
+def _open_space(registration: Registration):
+    throttle.clear_failures(registration.email)
+    session.clear()  # a new session at login: nothing carried over from before
+    registration.login_session = sessions.open_session(registration.id)
+    login_user(registration)
+    session.permanent = True
+    audit.record(registration.id, "login")
+    db.session.commit()
+    return redirect(url_for("account.home"))
+
+
+def _record_failed_login(email: str) -> None:
+    target = db.session.scalar(select(Registration).where(
+        Registration.email == email, Registration.state == RegistrationState.ACTIVE))
+    if target is not None:
+        audit.record(target.id, "login_failed")
+        db.session.commit()
+
+
+@bp.route("/deconnexion", methods=["POST"])
+@login_required
+def logout():
+    """End the session on the server, then in the browser."""
+    audit.record(current_user.id, "logout")
+    db.session.commit()
+    sessions.close_session(current_user.login_session)
+    logout_user()
+    session.clear()
+    flash(_("Vous êtes déconnecté."), "success")
+    return redirect(url_for("account.login"))
+
+
+@bp.route("/")
+@login_required
+def home():
+    """Subscriber number, registration date, identity, employer and contact details."""
+    return render_template(
+        "account/home.html", subscriber=current_user,
+        country=country_name(current_user.country or ""),
+        question=dict(TRUST_QUESTIONS).get(current_user.trust_question, ""),
+    )
+
+
+CONTACT_COLUMNS = ("phone", "contact_email", "street_number", "street_type", "street_name",
+                   "address_complement", "postal_code", "city", "country")
+
+
+@bp.route("/coordonnees", methods=["GET", "POST"])
+@login_required
+def contact():
+    """Edit the contact details (phone, address, contact address)."""
+    subscriber = current_user
+    form = ContactForm(data={name: getattr(subscriber, name) for name in CONTACT_COLUMNS})
+    if form.validate_on_submit():
+        values = contact_from_form(form)
+        changed = [name for name in CONTACT_COLUMNS if getattr(subscriber, name) != values[name]]
+        for name in changed:
+            setattr(subscriber, name, values[name])
+        if changed:
+            audit.record(subscriber.id, "contact_changed")
+        db.session.commit()
+        flash(_("Vos coordonnées ont été enregistrées."), "success")
+        return redirect(url_for("account.home"))
+    return render_template("account/contact.html", form=form)
+
+
+@bp.route("/mot-de-passe", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change the password: current one required; other sessions end; a mail goes out."""
+    form = ChangePasswordForm(login_email=current_user.email)
+    if form.validate_on_submit():
+        if not check_password(current_user, form.current_password.data):
+            form.current_password.errors.append(_("Le mot de passe actuel est incorrect."))
+        else:
+            current_user.password_hash = hash_secret(hasher(), form.new_password.data)
+            audit.record(current_user.id, "password_changed")
+            db.session.commit()
+            sessions.close_all_sessions(current_user.id, keep=current_user.login_session)
+            notify(current_user, MailKind.PASSWORD_CHANGED)
+            flash(_("Votre mot de passe a été modifié. Vos autres sessions ont été fermées."),
+                  "success")
+            return redirect(url_for("account.home"))
+    return render_template("account/password.html", form=form)
+
+
+@bp.route("/question-de-confiance", methods=["GET", "POST"])
+@login_required
+def change_trust_question():
+    """Change the trust question and answer (current password required)."""
+    subscriber = current_user
+    form = TrustQuestionForm(
+        data={"trust_question": subscriber.trust_question},
+        forbidden=[subscriber.last_name, subscriber.first_name, subscriber.street_name,
+                   subscriber.city, (subscriber.email or "").split("@")[0]],
+    )
+    if form.validate_on_submit():
+        if not check_password(subscriber, form.current_password.data):
+            form.current_password.errors.append(_("Le mot de passe actuel est incorrect."))
+        else:
+            subscriber.trust_question = form.trust_question.data
+            subscriber.trust_answer_hash = hash_secret(
+                hasher(), normalise_answer(form.trust_answer.data))
+            audit.record(subscriber.id, "trust_changed")
+            db.session.commit()
+            flash(_("Votre question de confiance a été modifiée."), "success")
+            return redirect(url_for("account.home"))
+    return render_template("account/trust.html", form=form)
+
+
+@bp.route("/historique")
+@login_required
+def history():
+    """What happened to the account, newest first, with date and IP."""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    events = db.paginate(
+        select(AuditEvent).where(AuditEvent.registration_id == current_user.id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()),
+        page=page, per_page=HISTORY_PAGE_SIZE, error_out=False,
+    )
+    return render_template("account/history.html", events=events)
+
+
+@bp.route("/formulaire.pdf")
+@login_required
+def registration_form():
+    """« Sauvegardez ou imprimez votre formulaire », again from the space."""
+    from web.registration_pdf import registration_form_pdf
+
+    filename = f"espace-pro-inscription-{current_user.subscriber_number}.pdf"
+    return Response(registration_form_pdf(current_user), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.app_context_processor
+def space_settings():
+    """Limits the templates of the space mention."""
+    return {"dossier_warning_count": current_app.config["DOSSIER_WARNING_COUNT"]}

@@ -1,0 +1,1 @@
+"""« Mot de passe oublié » and « Numéro d'abonné oublié »."""

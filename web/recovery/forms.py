@@ -1,0 +1,53 @@
+"""Recovery forms: address + number, the trust answer, the address alone."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import ValidationError
+
+from web.registration.forms import PlainText, normalised_email, required, too_long
+
+
+class AddressForm(FlaskForm):
+    """The address of the space."""
+
+    email = StringField(
+        _l("Adresse électronique"),
+        validators=[required(_l("Saisissez votre adresse électronique.")), too_long(254),
+                    PlainText()],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+
+    def validate_email(self, field) -> None:
+        self.normalised_email = normalised_email(field.data)
+
+
+class ForgotPasswordForm(AddressForm):
+    """Address + subscriber number."""
+
+    subscriber_number = StringField(
+        _l("Numéro d'abonné"),
+        validators=[required(_l("Saisissez votre numéro d'abonné.")), too_long(30),
+                    PlainText()],
+        render_kw={"autocomplete": "off", "inputmode": "numeric"},
+    )
+
+    def validate_subscriber_number(self, field) -> None:
+        self.cleaned_number = re.sub(r"\s", "", field.data)
+        if not re.fullmatch(r"\d{14}", self.cleaned_number):
+            raise ValidationError(_l("Le numéro d'abonné comporte 14 chiffres."))
+
+
+class TrustAnswerForm(FlaskForm):
+    """The answer to the trust question."""
+
+    answer = StringField(
+        _l("Réponse"),
+        validators=[required(_l("Saisissez la réponse à votre question de confiance.")),
+                    too_long(100), PlainText()],
+        render_kw={"autocomplete": "off"},
+    )

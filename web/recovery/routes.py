@@ -1,0 +1,194 @@
+"""Recovery: prove control of the mailbox, then answer the trust question, then reset."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from datetime import UTC, datetime
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from web import audit
+from web.account import sessions, throttle
+from web.account.forms import ResetPasswordForm
+from web.domain.secrets_hashing import hash_secret, verify_secret
+from web.domain.trust import TRUST_QUESTIONS, normalise_answer
+from web.extensions import db, redis_store
+from web.hashing import hasher
+from web.models import MailKind, Registration, RegistrationState
+from web.notifications import notify
+from web.recovery.forms import AddressForm, ForgotPasswordForm, TrustAnswerForm
+from web.recovery_tokens import RESET_LINK_SECONDS, password_fingerprint, read_reset_token
+from web.tokens import TokenStatus
+
+bp = Blueprint("recovery", __name__, url_prefix="/recuperation")
+MAX_WRONG_ANSWERS = 5
+LOCK_SECONDS = 3600
+WRONG_ANSWERS_KEY = "recovery:wrong:{}"
+LOCK_KEY = "recovery:lock:{}"
+# Mail bombing: at most this many recovery mails per space and per hour.
+MAILS_PER_HOUR = 3
+MAILS_KEY = "recovery:mails:{}"
+FLOW_KEY = "recovery:flow:{}"
+
+
+@bp.after_request
+def no_store(response):
+    """Recovery pages carry forms and tokens: never cache them."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _active(email: str) -> Registration | None:
+    return db.session.scalar(select(Registration).where(
+        Registration.email == email, Registration.state == RegistrationState.ACTIVE))
+
+
+def _may_mail(registration: Registration) -> bool:
+    """Count a recovery mail against the space's hourly allowance."""
+    connection = redis_store.connection
+    key = MAILS_KEY.format(registration.id)
+    with connection.pipeline() as pipe:
+        pipe.set(key, 0, nx=True, ex=3600)
+        pipe.incr(key)
+        count = pipe.execute()[1]
+    return count <= MAILS_PER_HOUR
+
+
+@bp.route("/mot-de-passe", methods=["GET", "POST"])
+def forgot_password():
+    """Address + subscriber number: if they match an active space, a link is mailed."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        registration = _active(form.normalised_email)
+        if (registration is not None and registration.subscriber_number == form.cleaned_number
+                and _may_mail(registration)):
+            audit.record(registration.id, "recovery_requested")
+            db.session.commit()
+            notify(registration, MailKind.RESET_LINK)
+        return render_template("recovery/link_sent.html", email=form.normalised_email)
+    return render_template("recovery/forgot_password.html", form=form)
+
+
+@bp.route("/numero", methods=["GET", "POST"])
+def forgot_number():
+    """The subscriber number is mailed to the address if it has an active space."""
+    form = AddressForm()
+    if form.validate_on_submit():
+        registration = _active(form.normalised_email)
+        if registration is not None and _may_mail(registration):
+            notify(registration, MailKind.SUBSCRIBER_NUMBER)
+        return render_template("recovery/number_sent.html", email=form.normalised_email)
+    return render_template("recovery/forgot_number.html", form=form)
+
+
+def _flow_key(flow_id: str) -> str:
+    return FLOW_KEY.format(flow_id)
+
+
+def _link_registration():
+    """The registration of the reset link (query) or of this browser's recovery flow.
+
+    The token itself is kept out of the cookie: the session holds a random flow id whose
+    state (registration, password fingerprint, question answered) lives in Redis.
+    """
+    connection = redis_store.connection
+    token = request.args.get("jeton")
+    if token:
+        check = read_reset_token(token)
+        if check.status is not TokenStatus.VALID:
+            expired = check.status is TokenStatus.EXPIRED
+            return None, render_template("recovery/link_error.html", expired=expired), 400
+        registration = check.value
+        flow_id = secrets.token_urlsafe(24)
+        flow = {"id": registration.id, "pw": password_fingerprint(registration),
+                "answered": False}
+        # The flow lives only as long as the link itself: one hour from its sending.
+        age = (datetime.now(UTC) - check.issued_at).total_seconds()
+        lifetime = max(1, int(RESET_LINK_SECONDS - age))
+        flow["expires"] = time.time() + lifetime
+        connection.set(_flow_key(flow_id), json.dumps(flow), ex=lifetime)
+        session["reset_flow"] = flow_id
+        return registration, None, 200
+    flow_id = session.get("reset_flow")
+    raw = connection.get(_flow_key(flow_id)) if flow_id else None
+    flow = json.loads(raw) if raw else None
+    if flow and time.time() > flow["expires"]:
+        session.pop("reset_flow", None)
+        return None, render_template("recovery/link_error.html", expired=True), 400
+    registration = db.session.get(Registration, flow["id"]) if flow else None
+    if (registration is None or registration.state != RegistrationState.ACTIVE
+            or password_fingerprint(registration) != flow["pw"]):
+        session.pop("reset_flow", None)
+        return None, render_template("recovery/link_error.html", expired=False), 400
+    registration.recovery_answered = flow["answered"]
+    return registration, None, 200
+
+
+def _mark_answered() -> None:
+    connection = redis_store.connection
+    key = _flow_key(session["reset_flow"])
+    flow = json.loads(connection.get(key))
+    flow["answered"] = True
+    connection.set(key, json.dumps(flow), keepttl=True)
+
+
+@bp.route("/reinitialiser", methods=["GET", "POST"])
+def reset():
+    """The mailed link: answer the trust question (five wrong answers lock for an hour)."""
+    registration, error, status = _link_registration()
+    if registration is None:
+        return error, status
+    if request.args.get("jeton"):
+        # Keep the token out of the address bar, history and Referer from now on.
+        return redirect(url_for("recovery.reset"))
+    connection = redis_store.connection
+    if connection.exists(LOCK_KEY.format(registration.id)):
+        return render_template("recovery/locked.html"), 429
+    form = TrustAnswerForm()
+    question = dict(TRUST_QUESTIONS).get(registration.trust_question, "")
+    if form.validate_on_submit():
+        if verify_secret(hasher(), registration.trust_answer_hash or "",
+                         normalise_answer(form.answer.data)):
+            connection.delete(WRONG_ANSWERS_KEY.format(registration.id))
+            _mark_answered()
+            return redirect(url_for("recovery.new_password"))
+        wrong = connection.incr(WRONG_ANSWERS_KEY.format(registration.id))
+        connection.expire(WRONG_ANSWERS_KEY.format(registration.id), LOCK_SECONDS)
+        audit.record(registration.id, "recovery_failed")
+        db.session.commit()
+        if wrong >= MAX_WRONG_ANSWERS:
+            connection.set(LOCK_KEY.format(registration.id), 1, ex=LOCK_SECONDS)
+            connection.delete(WRONG_ANSWERS_KEY.format(registration.id))
+            return render_template("recovery/locked.html"), 429
+        form.answer.errors.append(
+            _("Réponse incorrecte. Il vous reste %(left)d essai(s).",
+              left=MAX_WRONG_ANSWERS - wrong))
+    return render_template("recovery/question.html", form=form, question=question)
+
+
+@bp.route("/nouveau-mot-de-passe", methods=["GET", "POST"])
+def new_password():
+    """Choose the new password; then every session ends and a notice is mailed."""
+    registration, error, status = _link_registration()
+    if registration is None:
+        return error, status
+    if not registration.recovery_answered:
+        return redirect(url_for("recovery.reset"))
+    form = ResetPasswordForm(login_email=registration.email)
+    if form.validate_on_submit():
+        registration.password_hash = hash_secret(hasher(), form.new_password.data)
+        audit.record(registration.id, "password_reset")
+        db.session.commit()
+        sessions.close_all_sessions(registration.id)
+        throttle.clear_failures(registration.email)
+        notify(registration, MailKind.PASSWORD_RESET)
+        redis_store.connection.delete(_flow_key(session.pop("reset_flow")))
+        flash(_("Votre mot de passe a été réinitialisé. Connectez-vous avec votre nouveau "
+                "mot de passe."), "success")
+        return redirect(url_for("account.login"))
+    return render_template("recovery/new_password.html", form=form)
