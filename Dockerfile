@@ -12,7 +12,7 @@ COPY pyproject.toml README.md ./
 COPY web ./web
 COPY mailer ./mailer
 COPY worker.py ./
-RUN pip install --no-cache-dir . rq-dashboard \
+RUN pip install --no-cache-dir '.[dashboard]' \
  && useradd --create-home --uid 10001 espace \
  && mkdir -p /app/instance && chown espace /app/instance
 USER espace
