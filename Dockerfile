@@ -15,6 +15,8 @@ COPY worker.py ./
 RUN pip install --no-cache-dir '.[dashboard]' \
  && useradd --create-home --uid 10001 espace \
  && mkdir -p /app/instance && chown espace /app/instance
+# The English catalogue, compiled from its .po (the .mo is built, never committed).
+RUN pybabel -q compile -d web/translations
 USER espace
 ENV PYTHONUNBUFFERED=1 FLASK_APP=web
 EXPOSE 8000

@@ -1,11 +1,16 @@
-"""Template helpers: dates in Europe/Paris, the page's language."""
+"""Template helpers: dates in Europe/Paris in the page's language, the language switch."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Flask, url_for
+from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
+
+from web.i18n import current_language, translate
+
+# "29 novembre 2026 à 10:15" / "29 November 2026 at 10:15" (Babel names the month).
+DATETIME_PATTERNS = {"fr": "d MMMM y 'à' HH:mm", "en": "d MMMM y 'at' HH:mm"}
 
 
 def naive_utc(moment: datetime) -> datetime:
@@ -20,12 +25,17 @@ def register(app: Flask) -> None:
 
     @app.template_filter("paris_datetime")
     def paris_datetime(moment: datetime) -> str:
-        # BABEL_DEFAULT_TIMEZONE is Europe/Paris: "29 novembre 2026 à 10:15".
-        return format_datetime(naive_utc(moment), "d MMMM y 'à' HH:mm")
+        # BABEL_DEFAULT_TIMEZONE is Europe/Paris; the pattern follows the page's language.
+        pattern = DATETIME_PATTERNS.get(current_language(), DATETIME_PATTERNS["fr"])
+        return format_datetime(naive_utc(moment), pattern)
 
     @app.template_filter("paris_date")
     def paris_date(moment: datetime) -> str:
         return format_date(naive_utc(moment), "d MMMM y")
+
+    @app.template_filter("translate")
+    def translate_filter(text: str) -> str:
+        return translate(text)
 
     @app.template_filter("siren")
     def siren(company_id: str | None, foreign: bool = False) -> str:
@@ -48,7 +58,13 @@ def register(app: Flask) -> None:
     @app.context_processor
     def globals_():
         return {"current_locale": lambda: str(get_locale() or "fr"), "login_url": login_url,
-                "has_endpoint": lambda endpoint: endpoint in app.view_functions}
+                "has_endpoint": lambda endpoint: endpoint in app.view_functions,
+                "language_switch_url": language_switch_url}
+
+    def language_switch_url(code: str) -> str:
+        # Back to this very page (its query included) once the language is chosen.
+        here = request.full_path.rstrip("?") if request else "/"
+        return url_for("main.switch_language", code=code, next=here)
 
     def login_url() -> str:
         # The subscriber space's login page once it exists; the landing page until then.
