@@ -10,9 +10,11 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from rq import get_current_job
 from sqlalchemy import select
 
+from mailer import daily_cap
 from mailer.render import render_mail
 from mailer.smtp import MailDeliveryError, deliver
 from web.activation import codes
@@ -96,6 +98,9 @@ def send_activation_code(registration_id: int) -> str:
         # A retry of a job whose mail went out but whose bookkeeping did not commit.
         _mark_code_sent(registration, rows, utcnow())
         return "already sent"
+    if not daily_cap.reserve(registration.email):
+        # Before a new code is stored: the code already mailed, if any, stays valid.
+        return daily_cap.refuse(rows, registration.email)
 
     ttl = _code_ttl()
     code = codes.generate_code()
@@ -106,8 +111,9 @@ def send_activation_code(registration_id: int) -> str:
     deadline = utcnow() + timedelta(seconds=ttl)
     message = render_mail(
         "activation_code",
-        subject="Votre code d'activation espace-pro",
+        subject=_l("Votre code d'activation espace-pro"),
         recipient=registration.email,
+        language=registration.preferred_locale,
         code=code,
         deadline=deadline,
         registration=registration,
@@ -119,6 +125,7 @@ def send_activation_code(registration_id: int) -> str:
     try:
         deliver(message)
     except MailDeliveryError as error:
+        daily_cap.release(registration.email)
         _delivery_failed(registration, rows, error, MailKind.ACTIVATION_CODE)
         raise
     handed_at = utcnow()
@@ -149,10 +156,13 @@ def send_already_registered(registration_id: int) -> str:
         return "skipped"
     connection = redis_store.connection
     if not connection.exists(_handed_marker(rows)):
+        if not daily_cap.reserve(registration.email):
+            return daily_cap.refuse(rows, registration.email)
         message = render_mail(
             "already_registered",
-            subject="Votre demande de création d'espace espace-pro",
+            subject=_l("Votre demande de création d'espace espace-pro"),
             recipient=registration.email,
+            language=registration.preferred_locale,
             registration=registration,
             active=registration.state == RegistrationState.ACTIVE,
             landing_url=public_url_for("main.landing"),
@@ -161,6 +171,7 @@ def send_already_registered(registration_id: int) -> str:
         try:
             deliver(message)
         except MailDeliveryError as error:
+            daily_cap.release(registration.email)
             _delivery_failed(registration, rows, error, MailKind.ALREADY_REGISTERED)
             raise
         connection.set(_handed_marker(rows), 1, ex=HANDED_SECONDS)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from flask_babel import lazy_gettext as _l
 from flask_mail import Message
 
+from mailer import daily_cap
 from mailer.jobs import HANDED_KEY, HANDED_SECONDS, _delivery_failed, _drop_obsolete, _unsent
 from mailer.render import render_mail
 from mailer.smtp import MailDeliveryError, deliver
@@ -24,8 +26,9 @@ log = logging.getLogger("espace_pro.worker")
 
 
 def _send_once(registration_id: int, kind: MailKind,
-               build: Callable[[Registration], Message]) -> str:
-    """Send the owed mail of this kind once, to an active subscriber."""
+               build: Callable[[Registration], Message], capped: bool = False) -> str:
+    """Send the owed mail of this kind once, to an active subscriber (within the daily
+    cap of the address when `capped`: mails anyone may ask for)."""
     registration = db.session.get(Registration, registration_id)
     rows = _unsent(registration_id, kind)
     if registration is None or registration.state != RegistrationState.ACTIVE or not rows:
@@ -34,9 +37,13 @@ def _send_once(registration_id: int, kind: MailKind,
     connection = redis_store.connection
     marker = HANDED_KEY.format(rows[-1].id)
     if not connection.exists(marker):
+        if capped and not daily_cap.reserve(registration.email):
+            return daily_cap.refuse(rows, registration.email)
         try:
             deliver(build(registration))
         except MailDeliveryError as error:
+            if capped:
+                daily_cap.release(registration.email)
             _delivery_failed(registration, rows, error, kind)
             raise
         connection.set(marker, 1, ex=HANDED_SECONDS)
@@ -52,8 +59,9 @@ def _send_once(registration_id: int, kind: MailKind,
 def send_password_changed(registration_id: int) -> str:
     """Tell the subscriber their password was changed from the space."""
     return _send_once(registration_id, MailKind.PASSWORD_CHANGED, lambda registration: (
-        render_mail("password_changed", subject="Votre mot de passe espace-pro a été modifié",
+        render_mail("password_changed", subject=_l("Votre mot de passe espace-pro a été modifié"),
                     recipient=registration.email, registration=registration,
+                    language=registration.preferred_locale,
                     changed_at=utcnow(), recovery_url=public_url_for("recovery.forgot_password"))
     ))
 
@@ -61,8 +69,10 @@ def send_password_changed(registration_id: int) -> str:
 def send_password_reset(registration_id: int) -> str:
     """Confirm a password reset made through recovery."""
     return _send_once(registration_id, MailKind.PASSWORD_RESET, lambda registration: (
-        render_mail("password_reset", subject="Votre mot de passe espace-pro a été réinitialisé",
+        render_mail("password_reset",
+                    subject=_l("Votre mot de passe espace-pro a été réinitialisé"),
                     recipient=registration.email, registration=registration,
+                    language=registration.preferred_locale,
                     changed_at=utcnow(), recovery_url=public_url_for("recovery.forgot_password"))
     ))
 
@@ -70,17 +80,19 @@ def send_password_reset(registration_id: int) -> str:
 def send_reset_link(registration_id: int) -> str:
     """Mail a single-use, 1-hour link to choose a new password."""
     return _send_once(registration_id, MailKind.RESET_LINK, lambda registration: (
-        render_mail("reset_link", subject="Réinitialisation de votre mot de passe espace-pro",
+        render_mail("reset_link", subject=_l("Réinitialisation de votre mot de passe espace-pro"),
                     recipient=registration.email, registration=registration,
+                    language=registration.preferred_locale,
                     reset_url=public_url_for("recovery.reset",
                                              jeton=make_reset_token(registration)))
-    ))
+    ), capped=True)
 
 
 def send_subscriber_number(registration_id: int) -> str:
     """Mail the subscriber number to the address of an active space."""
     return _send_once(registration_id, MailKind.SUBSCRIBER_NUMBER, lambda registration: (
-        render_mail("subscriber_number", subject="Votre numéro d'abonné espace-pro",
+        render_mail("subscriber_number", subject=_l("Votre numéro d'abonné espace-pro"),
                     recipient=registration.email, registration=registration,
+                    language=registration.preferred_locale,
                     login_url=public_url_for("account.login"))
-    ))
+    ), capped=True)

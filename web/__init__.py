@@ -9,7 +9,17 @@ from typing import Any
 from flask import Flask
 
 from web import config as settings
-from web.extensions import babel, csrf, db, login_manager, mail, migrate, redis_store
+from web.extensions import (
+    babel,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    mail,
+    migrate,
+    redis_store,
+)
+from web.redis_client import CLIENT_TIMEOUTS
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -19,6 +29,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     configure_secret_key(app)
+    register_security(app)
+    register_request_rules(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -38,15 +50,50 @@ def configure_secret_key(app: Flask) -> None:
     app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
 
 
+def register_security(app: Flask) -> None:
+    """Refuse unsafe production settings; session cookie, trusted proxies, headers."""
+    from web.security import register
+
+    register(app)
+
+
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects to this app."""
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     mail.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app)
+    from web.i18n import select_locale, vary_on_language
+
+    babel.init_app(app, locale_selector=select_locale)
+    app.after_request(vary_on_language)
     redis_store.init_app(app)
     login_manager.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", limits_storage_uri(app.config["REDIS_URL"]))
+    # Fail closed: a limit that cannot be checked answers the 503 page (docs/RESILIENCE.md),
+    # and promptly: the limiter's Redis client gets the app's timeouts.
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", dict(CLIENT_TIMEOUTS))
+    from web.limits import check_limit_settings
+
+    check_limit_settings(app)
+    # The Limiter object is shared by every app of the process and keeps the last app's
+    # switch: each app states its own, or one built disabled would disable the next ones.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+
+
+def limits_storage_uri(redis_url: str) -> str:
+    """The `limits` library's name for the app's Redis (unix sockets have their own scheme)."""
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url[len("unix://"):]
+    return redis_url
+
+
+def register_request_rules(app: Flask) -> None:
+    """Form bodies only, uploads where declared, ids the database holds (before any route)."""
+    from web.request_rules import register
+
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -73,7 +120,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    """Answer every error with a French page, never a bare traceback."""
+    """Answer every error with a page in the visitor's language, never a bare traceback."""
     from web.errors import register
 
     register(app)

@@ -69,6 +69,17 @@ def from_environment(instance_path: str) -> dict:
         "ACTIVATION_CODE_TTL_SECONDS": _env_int("ACTIVATION_CODE_TTL_SECONDS", 48 * 3600),
         "RESEND_MIN_SECONDS": _env_int("RESEND_MIN_SECONDS", 60),
         "RESEND_MAX_PER_DAY": _env_int("RESEND_MAX_PER_DAY", 5),
+        # Request limits (Flask-Limiter strings, moving window; POSTs only): see web/limits.py.
+        "RATELIMIT_CONFIRM_IP": env("RATELIMIT_CONFIRM_IP", "20 per hour"),
+        "RATELIMIT_RESEND": env("RATELIMIT_RESEND", "10 per hour"),
+        "RATELIMIT_RESEND_IP": env("RATELIMIT_RESEND_IP", "30 per hour"),
+        "RATELIMIT_ACTIVATION": env("RATELIMIT_ACTIVATION", "10 per hour"),
+        "RATELIMIT_ACTIVATION_IP": env("RATELIMIT_ACTIVATION_IP", "30 per hour"),
+        "RATELIMIT_LOGIN_IP": env("RATELIMIT_LOGIN_IP", "60 per 15 minutes"),
+        "RATELIMIT_RECOVERY": env("RATELIMIT_RECOVERY", "10 per hour"),
+        "RATELIMIT_RECOVERY_IP": env("RATELIMIT_RECOVERY_IP", "30 per hour"),
+        # Mail bombing: sign-ups, resends and recoveries mail one address at most this often.
+        "MAIL_MAX_PER_ADDRESS_PER_DAY": _env_int("MAIL_MAX_PER_ADDRESS_PER_DAY", 10),
         "DEV_MAILBOX_DIR": env("DEV_MAILBOX_DIR"),
         # Werkzeug reads a urlencoded body whole into memory: cap it (forms here are a few kB).
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
@@ -79,6 +90,13 @@ def from_environment(instance_path: str) -> dict:
         "DOSSIER_LIMIT": _env_int("DOSSIER_LIMIT", 500),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # None: Secure + "__Host-" prefix in production only (web/security.py); 0 turns both off
+        # for a production instance served over plain http on a private network.
+        "COOKIE_SECURE": _env_bool("COOKIE_SECURE", True) if env("COOKIE_SECURE") else None,
+        # How many proxies in front set X-Forwarded-For / -Proto / -Host (0: trust none).
+        "PROXY_FIX_X_FOR": _env_int("PROXY_FIX_X_FOR", 0),
+        "PROXY_FIX_X_PROTO": _env_int("PROXY_FIX_X_PROTO", 0),
+        "PROXY_FIX_X_HOST": _env_int("PROXY_FIX_X_HOST", 0),
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
     }

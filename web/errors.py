@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import redis
-from flask import Flask, render_template
+from flask import Flask, g, has_request_context, render_template
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from web.extensions import limiter
+
+BACKEND_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+                  OperationalError)
 
 MESSAGES = {
     400: (_l("Requête invalide"), _l("La requête n'a pas pu être traitée.")),
@@ -15,6 +23,10 @@ MESSAGES = {
     404: (_l("Page introuvable"), _l("La page demandée n'existe pas ou a été déplacée.")),
     405: (_l("Méthode non autorisée"), _l("Cette page ne peut pas être utilisée de cette façon.")),
     413: (_l("Envoi trop volumineux"), _l("Les données envoyées dépassent la taille autorisée.")),
+    415: (
+        _l("Format non pris en charge"),
+        _l("Ces données ne peuvent être envoyées que par le formulaire de la page."),
+    ),
     429: (_l("Trop de demandes"), _l("Vous avez fait trop de demandes. Réessayez plus tard.")),
     500: (
         _l("Erreur du service"),
@@ -28,6 +40,20 @@ MESSAGES = {
         ),
     ),
 }
+
+
+# The 503 page says "nothing was saved"; after a commit in the same request, it cannot.
+MAYBE_SAVED = _l(
+    "Le service est momentanément indisponible. Votre demande a peut-être déjà été "
+    "enregistrée : attendez quelques instants et vérifiez-le avant de la refaire."
+)
+
+
+@event.listens_for(Session, "after_commit")
+def _remember_commit(session: Session) -> None:
+    """Note, for the error pages, that this request has saved something."""
+    if has_request_context():
+        g.committed = True
 
 
 def render_error(status: int, message: str | None = None) -> tuple[str, int]:
@@ -49,6 +75,13 @@ def register(app: Flask) -> None:
             _l("Le formulaire a expiré ou n'est plus valide. Rechargez la page et recommencez."),
         )
 
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error: RateLimitExceeded):
+        from web.limits import retry_after, retry_message
+
+        reset_at, seconds = retry_after()
+        return (*render_error(429, retry_message(reset_at)), {"Retry-After": str(seconds)})
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         response = render_error(error.code or 500)
@@ -61,7 +94,18 @@ def register(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def backend_unavailable(error: Exception):
         app.logger.warning("backing service unavailable: %s", type(error).__name__)
-        return render_error(503)
+        # No rate-limit headers on this page: Flask-Limiter would read its window from the
+        # same Redis after the view, and wait for its timeout once more (twice on a failure).
+        limiter.context.reset()
+        return render_error(503, MAYBE_SAVED if g.get("committed") else None)
+
+    @app.errorhandler(InternalServerError)
+    def error_outside_a_view(error: InternalServerError):
+        # Raised after the view (an after-request hook, e.g. Flask-Limiter reading its
+        # window for the headers): a backing service down there is still a 503.
+        if isinstance(error.original_exception, BACKEND_ERRORS):
+            return backend_unavailable(error.original_exception)
+        return render_error(500)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

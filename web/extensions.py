@@ -1,6 +1,8 @@
 """Extension objects, created unbound; create_app binds them."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -32,4 +34,6 @@ mail = Mail()
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
+# Moving window, stored in the app's Redis (create_app points RATELIMIT_STORAGE_URI at it).
+limiter = Limiter(key_func=get_remote_address, strategy="moving-window", headers_enabled=True)
 redis_store = FlaskRedis()

@@ -83,6 +83,8 @@ class Registration(UserMixin, db.Model):
     activated_at: Mapped[datetime | None] = mapped_column(DateTime)
     expired_at: Mapped[datetime | None] = mapped_column(DateTime)
     subscriber_number: Mapped[str | None] = mapped_column(String(14), unique=True)
+    # The language of the mails ("fr", "en"): the sign-up's, then the last login's or switch's.
+    preferred_locale: Mapped[str | None] = mapped_column(String(5))
 
     outbox: Mapped[list[MailOutbox]] = relationship(back_populates="registration")
 

@@ -10,6 +10,11 @@ from flask import Flask, current_app
 
 from web.embedded_redis import EmbeddedRedis
 
+# Every command the web app sends is small: a Redis silent for 3 s is down (fsync stalls of
+# an append-only file last up to 2 s). Without these a frozen Redis hangs the request; the
+# rate limiter's own client gets the same (RATELIMIT_STORAGE_OPTIONS).
+CLIENT_TIMEOUTS = {"socket_timeout": 3, "socket_connect_timeout": 2}
+
 
 class FlaskRedis:
     """Bind one Redis client per app; start the embedded server when no URL is set."""
@@ -24,7 +29,7 @@ class FlaskRedis:
             app.config["REDIS_URL"] = url
             app.extensions["embedded_redis"] = server
         app.extensions["redis"] = redis.Redis.from_url(
-            url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=30
+            url, **CLIENT_TIMEOUTS, health_check_interval=30
         )
 
     @property

@@ -11,8 +11,9 @@ import weasyprint
 from flask import render_template
 from stdnum.fr import siren
 
-from web.domain.address import STREET_TYPES, country_name
+from web.domain.address import STREET_TYPES
 from web.domain.trust import TRUST_QUESTIONS
+from web.i18n import country_name, translate
 from web.models import Registration, utcnow
 
 TEMPLATE = "pdf/registration_form.html"
@@ -84,7 +85,8 @@ def _address_lines(registration: Registration) -> tuple[str, ...]:
 
 
 def registration_form(registration: Registration, now: datetime | None = None) -> RegistrationForm:
-    """Pick and format the values of an active registration for its printed form."""
+    """Pick and format the values of an active registration for its printed form (in the
+    page's language; the address keeps the French street type, as the post writes it)."""
     if not registration.subscriber_number or registration.activated_at is None:
         raise ValueError("Only an activated registration has a registration form.")
     return RegistrationForm(
@@ -101,7 +103,7 @@ def registration_form(registration: Registration, now: datetime | None = None) -
         contact_email=registration.contact_email or "",
         address_lines=_address_lines(registration),
         country=country_name(registration.country) if registration.country else "",
-        trust_question=_TRUST_QUESTION_TEXTS.get(registration.trust_question or "", ""),
+        trust_question=translate(_TRUST_QUESTION_TEXTS.get(registration.trust_question or "", "")),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from tests.activation.helpers import (
@@ -24,6 +25,8 @@ from web.models import Registration, RegistrationState, SubscriberCounter
 BROWSERS = 20
 
 
+# Twenty posts for one address at once: more than the per-address request limit allows.
+@pytest.mark.app_config(RATELIMIT_ACTIVATION="100 per hour")
 def test_right_code_sent_by_twenty_browsers_at_once_activates_the_space_once(
         app, sign_up, count):
     code = sign_up()

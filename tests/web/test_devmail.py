@@ -162,7 +162,10 @@ def test_a_script_in_the_html_version_stays_inert_in_a_sandboxed_frame(client: F
     assert page.root.find_all("script") == []
     (frame,) = page.main.find_all("iframe")
     assert "sandbox" in frame.attrs and not frame.attrs["sandbox"]  # no allow-scripts
-    assert frame.attrs["srcdoc"].strip() == HOSTILE_HTML
+    # The frame loads the HTML-only route (its own policy), not a srcdoc under the page's CSP.
+    assert "srcdoc" not in frame.attrs
+    assert frame.attrs["src"] == page.link_to("Ouvrir la version HTML seule")
+    assert client.get(frame.attrs["src"]).get_data(as_text=True).strip() == HOSTILE_HTML
 
 
 def test_the_html_version_alone_is_served_under_a_policy_forbidding_scripts(
@@ -203,7 +206,8 @@ def test_an_unknown_mail_is_not_found(client: FlaskClient, send, path: str):
 
 @pytest.mark.parametrize(
     "overrides",
-    [{"APP_ENV": "production"}, {"DEV_MAILBOX_DIR": None}],
+    # Production with a mailbox refuses to start (tests/security/test_security_production.py).
+    [{"APP_ENV": "production", "DEV_MAILBOX_DIR": None}, {"DEV_MAILBOX_DIR": None}],
     ids=["production", "no-mailbox"],
 )
 def test_the_page_does_not_exist_in_production_or_without_a_mailbox(

@@ -53,10 +53,12 @@ def test_production_from_the_environment_refuses_a_missing_secret_key(
 
 
 def test_production_starts_with_its_own_secret_key(app_config, instance_path):
-    config = app_config | {"APP_ENV": "production", "SECRET_KEY": "a-long-operator-secret"}
+    # Production also wants a strong key and no test mailbox (tests/security/).
+    secret = "a-long-operator-secret-of-forty-eight-characters"
+    config = app_config | {"APP_ENV": "production", "SECRET_KEY": secret, "DEV_MAILBOX_DIR": None}
 
     with built(config) as app:
-        assert app.secret_key == "a-long-operator-secret"
+        assert app.secret_key == secret
     assert not (instance_path / "secret_key").exists()
 
 

@@ -11,6 +11,7 @@ from web.domain.passwords import password_problems
 from web.domain.text import clean_text
 from web.domain.trust import TRUST_QUESTIONS, answer_problems
 from web.hashing import password_policy
+from web.i18n import translate
 from web.registration.forms import PlainText, choices, normalised_email, required, too_long
 
 
@@ -51,7 +52,7 @@ class NewPasswordMixin:
     def validate_new_password(self, field) -> None:
         problems = password_problems(field.data, self.login_email, password_policy())
         if problems:
-            raise ValidationError(" ".join(problems))
+            raise ValidationError(" ".join(map(translate, problems)))
 
     def validate_new_password_confirm(self, field) -> None:
         if field.data != self.new_password.data:
@@ -102,4 +103,4 @@ class TrustQuestionForm(CurrentPasswordMixin, FlaskForm):
     def validate_trust_answer(self, field) -> None:
         problems = answer_problems(field.data, self.forbidden)
         if problems:
-            raise ValidationError(" ".join(problems))
+            raise ValidationError(" ".join(map(translate, problems)))

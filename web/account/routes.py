@@ -7,6 +7,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -21,15 +22,19 @@ from web import audit
 from web.account import sessions, throttle
 from web.account.auth import authenticate, check_password
 from web.account.forms import ChangePasswordForm, LoginForm, TrustQuestionForm
-from web.domain.address import country_name
+from web.domain import N_
 from web.domain.secrets_hashing import hash_secret
 from web.domain.trust import TRUST_QUESTIONS, normalise_answer
-from web.extensions import db, login_manager
+from web.errors import BACKEND_ERRORS
+from web.extensions import db, limiter, login_manager
 from web.hashing import hasher
+from web.i18n import country_name, current_language, translate
+from web.limits import LOGIN_IP, by_ip
 from web.models import AuditEvent, MailKind, Registration, RegistrationState
 from web.notifications import notify
 from web.registration.forms import ContactForm
 from web.registration.routes import contact_from_form
+from web.request_rules import page_number
 
 bp = Blueprint("account", __name__, url_prefix="/espace")
 HISTORY_PAGE_SIZE = 50
@@ -38,10 +43,16 @@ HISTORY_PAGE_SIZE = 50
 @login_manager.user_loader
 def load_subscriber(session_id: str) -> Registration | None:
     """The subscriber of a live server-side session (idle and absolute limits applied)."""
-    registration_id = sessions.touch_session(session_id)
-    if registration_id is None:
+    if g.get("subscriber_unavailable"):
+        # This request's first try failed: Flask-Login asks again for every template, and
+        # the 503 page must render (as anonymous) instead of failing the same way.
         return None
-    registration = db.session.get(Registration, registration_id)
+    try:
+        registration_id = sessions.touch_session(session_id)
+        registration = db.session.get(Registration, registration_id) if registration_id else None
+    except BACKEND_ERRORS:
+        g.subscriber_unavailable = True
+        raise
     if registration is None or registration.state != RegistrationState.ACTIVE:
         return None
     registration.login_session = session_id
@@ -49,7 +60,8 @@ def load_subscriber(session_id: str) -> Registration | None:
 
 
 login_manager.login_view = "account.login"
-login_manager.login_message = "Veuillez vous connecter pour accéder à votre espace abonné."
+login_manager.login_message = N_("Veuillez vous connecter pour accéder à votre espace abonné.")
+login_manager.localize_callback = translate
 login_manager.login_message_category = "warning"
 login_manager.session_protection = None  # the server-side session already binds the login
 
@@ -62,6 +74,7 @@ def no_store(response):
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit(LOGIN_IP, methods=["POST"], key_func=by_ip)
 def login():
     """Adresse électronique + mot de passe."""
     if current_user.is_authenticated:
@@ -99,6 +112,7 @@ def _open_space(registration: Registration):
     login_user(registration)
     session.permanent = True
     audit.record(registration.id, "login")
+    registration.preferred_locale = current_language()  # the language of the next mails
     db.session.commit()
     return redirect(url_for("account.home"))
 
@@ -131,7 +145,7 @@ def home():
     return render_template(
         "account/home.html", subscriber=current_user,
         country=country_name(current_user.country or ""),
-        question=dict(TRUST_QUESTIONS).get(current_user.trust_question, ""),
+        question=translate(dict(TRUST_QUESTIONS).get(current_user.trust_question, "")),
     )
 
 
@@ -206,7 +220,7 @@ def change_trust_question():
 @login_required
 def history():
     """What happened to the account, newest first, with date and IP."""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = request.args.get("page", 1, type=page_number)
     events = db.paginate(
         select(AuditEvent).where(AuditEvent.registration_id == current_user.id)
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()),

@@ -53,14 +53,12 @@ class CodeCheck(enum.Enum):
 
 _CHECK = """
 local stored = redis.call('GET', KEYS[1])
-if not stored then
-  if redis.call('EXISTS', KEYS[3]) == 1 then return -3 end
-  return -1
-end
+if not stored then return -1 end
 if stored == ARGV[1] then
-  local ttl = redis.call('PTTL', KEYS[1])
-  redis.call('DEL', KEYS[1])
-  redis.call('SET', KEYS[3], stored .. '|' .. ttl, 'PX', ARGV[3])
+  -- A lease on the code, which stays in place until settled: a claimant that never comes
+  -- back (killed, or timed out while Redis was frozen and ran this later) costs the
+  -- person nothing once the lease lapses.
+  if not redis.call('SET', KEYS[3], '1', 'PX', ARGV[3], 'NX') then return -3 end
   return 1
 end
 local wrong = redis.call('INCR', KEYS[2])
@@ -71,17 +69,6 @@ if wrong >= tonumber(ARGV[2]) then
   return -2
 end
 return 0
-"""
-
-_RESTORE = """
-local claim = redis.call('GET', KEYS[3])
-if not claim then return 0 end
-local sep = string.find(claim, '|', 1, true)
-local digest = string.sub(claim, 1, sep - 1)
-local ttl = tonumber(string.sub(claim, sep + 1))
-redis.call('DEL', KEYS[3])
-if ttl and ttl > 0 then redis.call('SET', KEYS[1], digest, 'PX', ttl, 'NX') end
-return 1
 """
 
 
@@ -113,12 +100,13 @@ def check_code(connection: redis.Redis, registration_id: int, digest: str) -> Co
 
 def settle_claim(connection: redis.Redis, registration_id: int) -> None:
     """The activation is committed: the claimed code is gone for good."""
-    connection.delete(CLAIM_KEY.format(registration_id))
+    connection.delete(*_keys(registration_id))
 
 
 def restore_claim(connection: redis.Redis, registration_id: int) -> None:
-    """The activation failed to commit: put the code back with its remaining lifetime."""
-    connection.eval(_RESTORE, 3, *_keys(registration_id))
+    """The activation failed to commit: release the lease, the code (and what is left of
+    its lifetime) is usable again at once."""
+    connection.delete(CLAIM_KEY.format(registration_id))
 
 
 def forget_code(connection: redis.Redis, registration_id: int) -> None:

@@ -25,6 +25,8 @@ from web.activation.service import (
 from web.activation.service import (
     activate as activate_space,
 )
+from web.extensions import limiter
+from web.limits import ACTIVATION, ACTIVATION_IP, RESEND, RESEND_IP, by_ip, by_typed_address
 from web.models import RegistrationState
 from web.registration.service import live_registration
 from web.tokens import TokenPurpose, TokenStatus, check_token
@@ -40,6 +42,8 @@ def no_store(response):
 
 
 @bp.route("/", methods=["GET", "POST"])
+@limiter.limit(ACTIVATION, methods=["POST"], key_func=by_typed_address)
+@limiter.limit(ACTIVATION_IP, methods=["POST"], key_func=by_ip)
 def activate():
     """Saisissez votre adresse électronique ainsi que votre code d'activation."""
     form = ActivationForm()
@@ -99,6 +103,8 @@ def _activated_registration():
 
 
 @bp.route("/nouveau-code", methods=["GET", "POST"])
+@limiter.limit(RESEND, methods=["POST"], key_func=by_typed_address)
+@limiter.limit(RESEND_IP, methods=["POST"], key_func=by_ip)
 def new_code():
     """Ask for a new activation code; the same answer whether the address is known or not."""
     form = NewCodeForm()

@@ -1,4 +1,4 @@
-"""Postal address rules: street types, postal codes and the French country list."""
+"""Postal address rules: street types, postal codes and the country list (French, English)."""
 
 from __future__ import annotations
 
@@ -9,30 +9,31 @@ from functools import lru_cache
 
 import pycountry
 
-from web.domain import RuleError
+from web.domain import N_, RuleError
 
+# Labels for the form's list; an address shows the French word, as the post writes it.
 STREET_TYPES: list[tuple[str, str]] = [
     ("", "—"),
-    ("rue", "Rue"),
-    ("avenue", "Avenue"),
-    ("boulevard", "Boulevard"),
-    ("chemin", "Chemin"),
-    ("place", "Place"),
-    ("allee", "Allée"),
-    ("impasse", "Impasse"),
-    ("quai", "Quai"),
-    ("route", "Route"),
-    ("cours", "Cours"),
-    ("square", "Square"),
-    ("passage", "Passage"),
-    ("faubourg", "Faubourg"),
-    ("lieu-dit", "Lieu-dit"),
-    ("residence", "Résidence"),
-    ("hameau", "Hameau"),
-    ("sentier", "Sentier"),
-    ("voie", "Voie"),
-    ("esplanade", "Esplanade"),
-    ("promenade", "Promenade"),
+    ("rue", N_("Rue")),
+    ("avenue", N_("Avenue")),
+    ("boulevard", N_("Boulevard")),
+    ("chemin", N_("Chemin")),
+    ("place", N_("Place")),
+    ("allee", N_("Allée")),
+    ("impasse", N_("Impasse")),
+    ("quai", N_("Quai")),
+    ("route", N_("Route")),
+    ("cours", N_("Cours")),
+    ("square", N_("Square")),
+    ("passage", N_("Passage")),
+    ("faubourg", N_("Faubourg")),
+    ("lieu-dit", N_("Lieu-dit")),
+    ("residence", N_("Résidence")),
+    ("hameau", N_("Hameau")),
+    ("sentier", N_("Sentier")),
+    ("voie", N_("Voie")),
+    ("esplanade", N_("Esplanade")),
+    ("promenade", N_("Promenade")),
 ]
 
 _FRANCE = "FR"
@@ -46,30 +47,30 @@ def check_postal_code(value: str, country: str) -> str:
     if (country or "").strip().upper() == _FRANCE:
         cleaned = _WHITESPACE_RUN.sub("", value or "")
         if not _FRENCH_POSTAL_CODE.fullmatch(cleaned):
-            raise RuleError("Le code postal doit comporter 5 chiffres.")
+            raise RuleError(N_("Le code postal doit comporter 5 chiffres."))
         return cleaned
     # Abroad the inner space is significant (e.g. "SW1A 1AA"), so it is kept, single.
     cleaned = _WHITESPACE_RUN.sub(" ", value or "").strip().upper()
     if cleaned and not _FOREIGN_POSTAL_CODE.fullmatch(cleaned):
-        raise RuleError(
+        raise RuleError(N_(
             "Le code postal ne peut contenir que des lettres non accentuées, des chiffres, "
             "des espaces et des tirets (12 caractères au plus)."
-        )
+        ))
     return cleaned
 
 
 def _sort_key(name: str) -> tuple[str, str]:
-    """Sort French names ignoring accents and case (Éthiopie among the E)."""
+    """Sort names ignoring accents and case (Éthiopie among the E)."""
     decomposed = unicodedata.normalize("NFKD", name)
     bare = "".join(char for char in decomposed if not unicodedata.combining(char))
     return bare.casefold(), name
 
 
-@lru_cache(maxsize=1)
-def _french_names() -> dict[str, str]:
-    """Map every ISO 3166-1 alpha-2 code to its French name."""
+@lru_cache(maxsize=4)
+def _names(language: str = "fr") -> dict[str, str]:
+    """Map every ISO 3166-1 alpha-2 code to its name in ``language`` (English: pycountry's)."""
     translation = gettext.translation(
-        "iso3166-1", pycountry.LOCALES_DIR, languages=["fr"], fallback=True
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
     )
     names: dict[str, str] = {}
     for country in pycountry.countries:
@@ -79,10 +80,10 @@ def _french_names() -> dict[str, str]:
     return names
 
 
-@lru_cache(maxsize=1)
-def _choices() -> tuple[tuple[str, str], ...]:
-    """Build the (code, French name) pairs once: France first, then alphabetical."""
-    names = _french_names()
+@lru_cache(maxsize=4)
+def _choices(language: str = "fr") -> tuple[tuple[str, str], ...]:
+    """Build the (code, name) pairs once per language: France first, then alphabetical."""
+    names = _names(language)
     others = sorted(
         ((code, name) for code, name in names.items() if code != _FRANCE),
         key=lambda pair: _sort_key(pair[1]),
@@ -90,12 +91,12 @@ def _choices() -> tuple[tuple[str, str], ...]:
     return ((_FRANCE, names[_FRANCE]), *others)
 
 
-def country_choices() -> list[tuple[str, str]]:
-    """Return (ISO alpha-2 code, French name) pairs, France first then alphabetical."""
+def country_choices(language: str = "fr") -> list[tuple[str, str]]:
+    """Return (ISO alpha-2 code, name) pairs, France first then alphabetical (French default)."""
     # A fresh list so a caller cannot alter the cached choices.
-    return list(_choices())
+    return list(_choices(language))
 
 
-def country_name(code: str) -> str:
-    """Return the French name of an ISO alpha-2 code, or the code itself if unknown."""
-    return _french_names().get((code or "").strip().upper(), code)
+def country_name(code: str, language: str = "fr") -> str:
+    """Return the name of an ISO alpha-2 code (French default), or the code itself if unknown."""
+    return _names(language).get((code or "").strip().upper(), code)

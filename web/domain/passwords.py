@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from web.domain import N_, Phrase
+
 COMMON_PASSWORDS_COUNT = 10_000
 
 # Pieces of the e-mail local part shorter than this would forbid too many passwords.
@@ -45,22 +47,24 @@ def _email_fragments(email: str) -> set[str]:
     return {part for part in fragments if len(part) >= _MIN_EMAIL_PIECE}
 
 
-def password_problems(password: str, email: str, policy: PasswordPolicy) -> list[str]:
+def password_problems(password: str, email: str, policy: PasswordPolicy) -> list[Phrase]:
     """Return the French reasons the password is refused; empty when it is acceptable."""
-    problems: list[str] = []
+    problems: list[Phrase] = []
     if len(password) < policy.min_length:
-        problems.append(f"Le mot de passe doit contenir au moins {policy.min_length} caractères.")
+        problems.append(N_("Le mot de passe doit contenir au moins %(count)d caractères.",
+                           count=policy.min_length))
     if len(password) > policy.max_length:
-        problems.append(f"Le mot de passe doit contenir au plus {policy.max_length} caractères.")
+        problems.append(N_("Le mot de passe doit contenir au plus %(count)d caractères.",
+                           count=policy.max_length))
     if policy.letters_and_digits_only and not _ASCII_ALNUM.fullmatch(password):
         problems.append(
-            "Le mot de passe ne peut contenir que des lettres non accentuées et des chiffres."
+            N_("Le mot de passe ne peut contenir que des lettres non accentuées et des chiffres.")
         )
     folded = password.casefold()
     if folded in _common_passwords():
         problems.append(
-            "Ce mot de passe est trop courant et facile à deviner : choisissez-en un autre."
+            N_("Ce mot de passe est trop courant et facile à deviner : choisissez-en un autre.")
         )
     if any(fragment in folded for fragment in _email_fragments(email or "")):
-        problems.append("Le mot de passe ne doit pas contenir votre adresse électronique.")
+        problems.append(N_("Le mot de passe ne doit pas contenir votre adresse électronique."))
     return problems

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import phonenumbers
 
-from web.domain import RuleError
+from web.domain import N_, RuleError
 
 _DEFAULT_REGION = "FR"
-_INVALID = "Le numéro de téléphone n'est pas valide."
+_INVALID = N_("Le numéro de téléphone n'est pas valide.")
 
 
 def normalise_phone(value: str, region: str | None = "FR") -> str:

@@ -20,6 +20,11 @@ def forbidden_character(value: str) -> str | None:
     return None
 
 
+def without_forbidden(value: str) -> str:
+    """The value with every character `forbidden_character` refuses taken out."""
+    return "".join(char for char in value if not forbidden_character(char))
+
+
 def clean_text(value: str | None) -> str:
     """NFC-normalise, strip and collapse inner whitespace runs to a single space."""
     if value is None:

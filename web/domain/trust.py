@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import unicodedata
 
+from web.domain import N_, Phrase
+
 TRUST_QUESTIONS: list[tuple[str, str]] = [
-    ("first_pet", "Quel était le nom de votre premier animal de compagnie ?"),
-    ("mother_maiden_name", "Quel est le nom de jeune fille de votre mère ?"),
-    ("father_birth_city", "Dans quelle ville votre père est-il né ?"),
-    ("first_school", "Quel était le nom de votre première école ?"),
-    ("childhood_friend", "Quel était le prénom de votre meilleur ami d'enfance ?"),
-    ("favourite_book", "Quel est le titre de votre livre préféré ?"),
+    ("first_pet", N_("Quel était le nom de votre premier animal de compagnie ?")),
+    ("mother_maiden_name", N_("Quel est le nom de jeune fille de votre mère ?")),
+    ("father_birth_city", N_("Dans quelle ville votre père est-il né ?")),
+    ("first_school", N_("Quel était le nom de votre première école ?")),
+    ("childhood_friend", N_("Quel était le prénom de votre meilleur ami d'enfance ?")),
+    ("favourite_book", N_("Quel est le titre de votre livre préféré ?")),
 ]
 
 _MIN_LENGTH = 3
@@ -25,11 +27,11 @@ def normalise_answer(value: str) -> str:
     return " ".join(bare.casefold().split())
 
 
-def answer_problems(answer: str, forbidden: list[str]) -> list[str]:
+def answer_problems(answer: str, forbidden: list[str]) -> list[Phrase]:
     """Return the French reasons an answer is refused; empty when it is acceptable."""
     normalised = normalise_answer(answer)
     if len(normalised) < _MIN_LENGTH:
-        return ["La réponse doit contenir au moins 3 caractères."]
+        return [N_("La réponse doit contenir au moins %(count)d caractères.", count=_MIN_LENGTH)]
     for value in forbidden:
         personal = normalise_answer(value)
         if not personal:
@@ -38,5 +40,5 @@ def answer_problems(answer: str, forbidden: list[str]) -> list[str]:
             normalised in personal or personal in normalised
         )
         if normalised == personal or overlaps:
-            return ["La réponse ne doit pas être votre nom, votre prénom ni votre adresse."]
+            return [N_("La réponse ne doit pas être votre nom, votre prénom ni votre adresse.")]
     return []

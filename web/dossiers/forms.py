@@ -13,6 +13,7 @@ from web.domain.company import normalise_company_id
 from web.domain.text import clean_text
 from web.dossiers.importing import LABEL_MAX
 from web.dossiers.services import ROLES
+from web.i18n import translate_error
 from web.registration.forms import PlainText, choices, required, too_long
 
 
@@ -36,7 +37,7 @@ class DossierForm(FlaskForm):
         try:
             self.normalised_siren = normalise_company_id(field.data, foreign=False)
         except RuleError as error:
-            raise ValidationError(str(error)) from None
+            raise ValidationError(translate_error(error)) from None
 
 
 class ImportForm(FlaskForm):

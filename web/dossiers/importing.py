@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
-from web.domain import RuleError
+from web.domain import N_, Number, Phrase, RuleError
 from web.domain.company import normalise_company_id
 from web.domain.text import clean_text, forbidden_character
 
@@ -33,12 +33,12 @@ _SEPARATORS = re.compile(r"[\s.]+")
 _NAME_HEADERS = frozenset({"nom", "name", "raisonsociale", "denomination", "libelle",
                            "societe", "entreprise", "label"})
 _SNIFF_LINES = 50
-NOT_CSV = ("Ce fichier n'est pas un fichier CSV lisible : enregistrez-le au format CSV "
-           "(texte, séparateur point-virgule ou virgule) et recommencez.")
+NOT_CSV = N_("Ce fichier n'est pas un fichier CSV lisible : enregistrez-le au format CSV "
+             "(texte, séparateur point-virgule ou virgule) et recommencez.")
 
 
 class MalformedFile(ValueError):
-    """The file as a whole cannot be imported; ``str()`` is the French message."""
+    """The file as a whole cannot be imported; ``str()`` is the French message (a Phrase)."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class FileLine:
     number: int
     siren: str
     label: str
-    problem: str | None = None
+    problem: Phrase | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class ReportRow:
     siren: str
     label: str
     status: str
-    reason: str = ""
+    reason: Phrase | str = ""
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def read_lines(data: bytes, max_bytes: int = MAX_BYTES, max_lines: int = MAX_LIN
     rows = _rows(text, delimiter)
     first = next(rows, None)
     if first is None:
-        raise MalformedFile("Le fichier est vide.")
+        raise MalformedFile(N_("Le fichier est vide."))
     columns = _header_columns(first[1])
     if columns is None:
         columns = (0, 1)
@@ -96,16 +96,16 @@ def read_lines(data: bytes, max_bytes: int = MAX_BYTES, max_lines: int = MAX_LIN
     lines = []
     for number, row in rows:
         if len(lines) == max_lines:
-            raise MalformedFile(
-                f"Le fichier contient plus de {_number(max_lines)} lignes de dossiers : "
-                "découpez-le en plusieurs fichiers.")
+            raise MalformedFile(N_(
+                "Le fichier contient plus de %(count)s lignes de dossiers : "
+                "découpez-le en plusieurs fichiers.", count=Number(max_lines)))
         lines.append(_file_line(number, row, *columns))
     if not lines:
-        raise MalformedFile("Le fichier ne contient aucune ligne de dossier.")
+        raise MalformedFile(N_("Le fichier ne contient aucune ligne de dossier."))
     if not any(_SIREN_LIKE.fullmatch(_SEPARATORS.sub("", line.siren)) for line in lines):
-        raise MalformedFile(
+        raise MalformedFile(N_(
             "Aucune colonne SIREN n'a été trouvée : la première colonne doit contenir les "
-            "numéros SIREN (9 chiffres), ou l'en-tête doit comporter une colonne « siren ».")
+            "numéros SIREN (9 chiffres), ou l'en-tête doit comporter une colonne « siren »."))
     return lines
 
 
@@ -117,11 +117,13 @@ def plan(lines: list[FileLine], existing: Collection[str], limit: int) -> Import
     for line in lines:
         reason = line.problem
         if reason is None and line.siren in first_seen:
-            reason = f"En double dans le fichier (voir la ligne {first_seen[line.siren]})."
+            reason = N_("En double dans le fichier (voir la ligne %(line)d).",
+                        line=first_seen[line.siren])
         elif reason is None and line.siren in existing:
-            reason = "Déjà présent dans votre espace."
+            reason = N_("Déjà présent dans votre espace.")
         elif reason is None and room <= 0:
-            reason = f"Limite atteinte : votre espace ne peut pas dépasser {limit} dossiers."
+            reason = N_("Limite atteinte : votre espace ne peut pas dépasser %(limit)s dossiers.",
+                        limit=Number(limit))
         if line.problem is None:
             first_seen.setdefault(line.siren, line.number)
         if reason is None:
@@ -132,27 +134,23 @@ def plan(lines: list[FileLine], existing: Collection[str], limit: int) -> Import
     return ImportReport(rows)
 
 
-def _number(value: int) -> str:
-    return f"{value:,}".replace(",", "\u202f")  # French thousands: a narrow no-break space
-
-
-def _size(value: int) -> str:
+def _size(value: int) -> Phrase:
     if value >= 1_000_000:
-        return f"{value / 1_000_000:g} Mo"
-    return f"{_number(value // 1000 or 1)} ko"
+        return N_("%(count)s Mo", count=Number(value / 1_000_000))
+    return N_("%(count)s ko", count=Number(value // 1000 or 1))
 
 
 def too_big(max_bytes: int = MAX_BYTES) -> MalformedFile:
     """The error for a file over the size limit (also used when the upload itself is cut)."""
-    return MalformedFile(f"Le fichier dépasse la taille maximale de {_size(max_bytes)} : "
-                         "découpez-le en plusieurs fichiers.")
+    return MalformedFile(N_("Le fichier dépasse la taille maximale de %(size)s : "
+                            "découpez-le en plusieurs fichiers.", size=_size(max_bytes)))
 
 
 def _decode(data: bytes, max_bytes: int) -> str:
     if len(data) > max_bytes:
         raise too_big(max_bytes)
     if not data.strip():
-        raise MalformedFile("Le fichier est vide.")
+        raise MalformedFile(N_("Le fichier est vide."))
     if b"\x00" in data:
         raise MalformedFile(NOT_CSV)
     try:
@@ -227,10 +225,10 @@ def _file_line(number: int, row: list[str], siren_column: int, name_column: int 
     try:
         siren = normalise_company_id(typed, foreign=False)
     except RuleError as error:
-        return FileLine(number, typed[:20], label[:LABEL_MAX], str(error))
+        return FileLine(number, typed[:20], label[:LABEL_MAX], error.args[0])
     if forbidden_character(raw_label.strip()):
-        return FileLine(number, siren, "", "Le nom contient un caractère non autorisé.")
+        return FileLine(number, siren, "", N_("Le nom contient un caractère non autorisé."))
     if len(label) > LABEL_MAX:
         return FileLine(number, siren, label[:LABEL_MAX] + "…",
-                        f"Le nom dépasse {LABEL_MAX} caractères.")
+                        N_("Le nom dépasse %(count)d caractères.", count=LABEL_MAX))
     return FileLine(number, siren, label)

@@ -19,13 +19,15 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from web import audit
-from web.domain.text import clean_text
+from web.domain.text import clean_text, without_forbidden
 from web.dossiers import importing, queries
 from web.dossiers.forms import ActionForm, AdhesionForm, DossierForm, ImportForm
 from web.dossiers.services import CATALOGUE, role_label, service_named
 from web.errors import render_error
 from web.extensions import db
+from web.i18n import translate_error
 from web.models import Adhesion, Dossier, utcnow
+from web.request_rules import accepts_uploads, page_number
 
 bp = Blueprint("dossiers", __name__, url_prefix="/espace/dossiers")
 
@@ -53,8 +55,9 @@ def _limits() -> dict[str, int]:
 @login_required
 def index():
     """The list, 20 per page, searchable by SIREN or name."""
-    query = clean_text(request.args.get("q", ""))[:120]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    # Control characters cannot be in a name: dropped from the search (PostgreSQL refuses NUL).
+    query = clean_text(without_forbidden(request.args.get("q", "")))[:120]
+    page = request.args.get("page", 1, type=page_number)
     return render_template(
         "dossiers/index.html", dossiers=queries.search(current_user.id, query, page),
         query=query, total=queries.dossier_count(current_user.id), **_limits())
@@ -192,6 +195,7 @@ def remove(dossier_id: int):
 
 
 @bp.route("/importer", methods=["GET", "POST"])
+@accepts_uploads("file")
 @login_required
 def import_dossiers():
     """Import a CSV file of SIRENs (and names): every valid line at once, with a report."""
@@ -201,7 +205,7 @@ def import_dossiers():
         try:
             lines = importing.read_lines(form.file.data.read(importing.MAX_BYTES + 1))
         except importing.MalformedFile as error:
-            form.file.errors.append(str(error))
+            form.file.errors.append(translate_error(error))
         else:
             report = _save_import(lines, form)
     return render_template("dossiers/import.html", form=form, report=report,
@@ -233,6 +237,6 @@ def file_too_large(error: RequestEntityTooLarge):
     if request.endpoint != "dossiers.import_dossiers" or not current_user.is_authenticated:
         return render_error(413)
     form = ImportForm(formdata=None)
-    form.file.errors = [str(importing.too_big())]
+    form.file.errors = [translate_error(importing.too_big())]
     return render_template("dossiers/import.html", form=form, report=None,
                            max_lines=importing.MAX_LINES, **_limits()), 413

@@ -2,35 +2,37 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+from flask_babel import lazy_gettext as _l
 
 
 class Service(NamedTuple):
-    """An online service: its stored key, French name and one-line description."""
+    """An online service: its stored key, name and one-line description (lazily translated)."""
 
     key: str
-    label: str
-    description: str
+    label: Any
+    description: Any
 
 
 CATALOGUE: tuple[Service, ...] = (
-    Service("tva", "Déclarer et payer la TVA",
-            "Déposer les déclarations de TVA et payer la taxe due en ligne."),
-    Service("impot_societes", "Déclarer et payer l'impôt sur les sociétés",
-            "Déposer les relevés d'acompte et de solde et payer l'impôt en ligne."),
-    Service("compte_fiscal", "Consulter le compte fiscal",
-            "Retrouver les déclarations, paiements et avis de l'entreprise."),
-    Service("cfe", "Payer la CFE",
-            "Consulter les avis de cotisation foncière des entreprises et les payer."),
-    Service("messagerie", "Messagerie sécurisée",
-            "Échanger par écrit avec le service des impôts de l'entreprise."),
-    Service("resultats", "Déclarer les résultats",
-            "Déposer la déclaration de résultats et ses annexes (liasse fiscale)."),
+    Service("tva", _l("Déclarer et payer la TVA"),
+            _l("Déposer les déclarations de TVA et payer la taxe due en ligne.")),
+    Service("impot_societes", _l("Déclarer et payer l'impôt sur les sociétés"),
+            _l("Déposer les relevés d'acompte et de solde et payer l'impôt en ligne.")),
+    Service("compte_fiscal", _l("Consulter le compte fiscal"),
+            _l("Retrouver les déclarations, paiements et avis de l'entreprise.")),
+    Service("cfe", _l("Payer la CFE"),
+            _l("Consulter les avis de cotisation foncière des entreprises et les payer.")),
+    Service("messagerie", _l("Messagerie sécurisée"),
+            _l("Échanger par écrit avec le service des impôts de l'entreprise.")),
+    Service("resultats", _l("Déclarer les résultats"),
+            _l("Déposer la déclaration de résultats et ses annexes (liasse fiscale).")),
 )
 
-ROLES: tuple[tuple[str, str], ...] = (
-    ("representant_legal", "Représentant légal"),
-    ("mandataire", "Mandataire"),
+ROLES: tuple[tuple[str, Any], ...] = (
+    ("representant_legal", _l("Représentant légal")),
+    ("mandataire", _l("Mandataire")),
 )
 
 _BY_KEY = {service.key: service for service in CATALOGUE}
@@ -42,5 +44,5 @@ def service_named(key: str) -> Service | None:
 
 
 def role_label(key: str) -> str:
-    """The French name of a role (the key itself if unknown)."""
+    """The name of a role in the page's language (the key itself if unknown)."""
     return dict(ROLES).get(key, key)

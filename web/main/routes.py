@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template, request
 
+from web import i18n
 from web.terms import TERMS_VERSION
 
 bp = Blueprint("main", __name__)
@@ -25,6 +26,15 @@ def subscription():
 def terms():
     """The full conditions générales d'utilisation."""
     return render_template("main/terms.html", terms_version=TERMS_VERSION)
+
+
+@bp.route("/langue/<code>")
+def switch_language(code: str):
+    """The language switch: remember the choice (a cookie), back to the page (`next`)."""
+    if code not in i18n.LANGUAGES:
+        abort(404)
+    i18n.remember_preference(code)
+    return i18n.remember_language(code, request.args.get("next"))
 
 
 @bp.route("/healthz")

@@ -16,8 +16,10 @@ from web.account import sessions, throttle
 from web.account.forms import ResetPasswordForm
 from web.domain.secrets_hashing import hash_secret, verify_secret
 from web.domain.trust import TRUST_QUESTIONS, normalise_answer
-from web.extensions import db, redis_store
+from web.extensions import db, limiter, redis_store
 from web.hashing import hasher
+from web.i18n import translate
+from web.limits import RECOVERY, RECOVERY_IP, by_ip, by_recovery_flow, by_typed_address
 from web.models import MailKind, Registration, RegistrationState
 from web.notifications import notify
 from web.recovery.forms import AddressForm, ForgotPasswordForm, TrustAnswerForm
@@ -39,7 +41,9 @@ FLOW_KEY = "recovery:flow:{}"
 def no_store(response):
     """Recovery pages carry forms and tokens: never cache them."""
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # Never a path or query in a Referer; not no-referrer: over HTTPS Flask-WTF refuses a
+    # POST without a same-origin Referer, and these pages are forms.
+    response.headers["Referrer-Policy"] = "strict-origin"
     return response
 
 
@@ -60,6 +64,8 @@ def _may_mail(registration: Registration) -> bool:
 
 
 @bp.route("/mot-de-passe", methods=["GET", "POST"])
+@limiter.limit(RECOVERY, methods=["POST"], key_func=by_typed_address)
+@limiter.limit(RECOVERY_IP, methods=["POST"], key_func=by_ip)
 def forgot_password():
     """Address + subscriber number: if they match an active space, a link is mailed."""
     form = ForgotPasswordForm()
@@ -75,6 +81,8 @@ def forgot_password():
 
 
 @bp.route("/numero", methods=["GET", "POST"])
+@limiter.limit(RECOVERY, methods=["POST"], key_func=by_typed_address)
+@limiter.limit(RECOVERY_IP, methods=["POST"], key_func=by_ip)
 def forgot_number():
     """The subscriber number is mailed to the address if it has an active space."""
     form = AddressForm()
@@ -138,6 +146,8 @@ def _mark_answered() -> None:
 
 
 @bp.route("/reinitialiser", methods=["GET", "POST"])
+@limiter.limit(RECOVERY, methods=["POST"], key_func=by_recovery_flow)
+@limiter.limit(RECOVERY_IP, methods=["POST"], key_func=by_ip)
 def reset():
     """The mailed link: answer the trust question (five wrong answers lock for an hour)."""
     registration, error, status = _link_registration()
@@ -150,7 +160,7 @@ def reset():
     if connection.exists(LOCK_KEY.format(registration.id)):
         return render_template("recovery/locked.html"), 429
     form = TrustAnswerForm()
-    question = dict(TRUST_QUESTIONS).get(registration.trust_question, "")
+    question = translate(dict(TRUST_QUESTIONS).get(registration.trust_question, ""))
     if form.validate_on_submit():
         if verify_secret(hasher(), registration.trust_answer_hash or "",
                          normalise_answer(form.answer.data)):

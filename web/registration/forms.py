@@ -12,13 +12,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from web.domain import RuleError
-from web.domain.address import STREET_TYPES, check_postal_code, country_choices
+from web.domain.address import STREET_TYPES, check_postal_code
 from web.domain.company import normalise_company_id
 from web.domain.passwords import password_problems
 from web.domain.phone import normalise_phone
 from web.domain.text import clean_text, forbidden_character
 from web.domain.trust import TRUST_QUESTIONS, answer_problems
 from web.hashing import password_policy
+from web.i18n import country_choices, lazy_label, translate, translate_error
 
 NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+)*$")
 STREET_NUMBER_PATTERN = re.compile(r"^\d{1,5} ?(?:bis|ter|quater|[a-z])?$", re.IGNORECASE)
@@ -43,8 +44,8 @@ def normalised_email(value: str) -> str:
 
 
 def choices(pairs) -> list[SelectChoice]:
-    """WTForms choices from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
+    """WTForms choices from (value, label) pairs (labels marked in web.domain: translated)."""
+    return [SelectChoice(value, lazy_label(label)) for value, label in pairs]
 
 
 def required(message: str):
@@ -154,7 +155,7 @@ class CredentialsForm(FlaskForm):
             raise ValidationError(_l("Saisissez votre mot de passe."))
         problems = password_problems(field.data, self.email.data or "", password_policy())
         if problems:
-            raise ValidationError(" ".join(problems))
+            raise ValidationError(" ".join(map(translate, problems)))
 
     def validate_password_confirm(self, field) -> None:
         if self.keeps_password():
@@ -218,7 +219,7 @@ class IdentityFields(FlaskForm):
                 field.data, foreign=self.foreign_company.data
             )
         except RuleError as error:
-            raise ValidationError(str(error)) from None
+            raise ValidationError(translate_error(error)) from None
 
 
 class ContactForm(FlaskForm):
@@ -282,7 +283,7 @@ class ContactForm(FlaskForm):
         try:
             self.cleaned["phone"] = normalise_phone(field.data, self.country.data)
         except RuleError as error:
-            raise ValidationError(str(error)) from None
+            raise ValidationError(translate_error(error)) from None
 
     def validate_contact_email(self, field) -> None:
         self.cleaned["contact_email"] = normalised_email(field.data)
@@ -300,7 +301,7 @@ class ContactForm(FlaskForm):
         try:
             self.cleaned["postal_code"] = check_postal_code(field.data or "", self.country.data)
         except RuleError as error:
-            raise ValidationError(str(error)) from None
+            raise ValidationError(translate_error(error)) from None
 
 
 class ProfileForm(IdentityFields, ContactForm):
@@ -343,4 +344,4 @@ class ProfileForm(IdentityFields, ContactForm):
         ]
         problems = answer_problems(field.data, [clean_text(value) for value in forbidden if value])
         if problems:
-            raise ValidationError(" ".join(problems))
+            raise ValidationError(" ".join(map(translate, problems)))

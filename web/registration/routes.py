@@ -9,11 +9,13 @@ from flask_babel import gettext as _
 
 from web.activation.forms import ResendForm
 from web.activation.service import ResendResult, registration_by_id, request_new_code
-from web.domain.address import country_name
 from web.domain.secrets_hashing import hash_secret
 from web.domain.text import clean_text
 from web.domain.trust import TRUST_QUESTIONS, normalise_answer
+from web.extensions import limiter
 from web.hashing import hasher
+from web.i18n import country_name, translate
+from web.limits import CONFIRM_IP, RESEND, RESEND_IP, by_ip, by_registration
 from web.models import utcnow
 from web.registration import wizard
 from web.registration.forms import (
@@ -151,6 +153,7 @@ def profile_from_form(form: ProfileForm) -> dict:
 
 
 @bp.route("/confirmation", methods=["GET", "POST"])
+@limiter.limit(CONFIRM_IP, methods=["POST"], key_func=by_ip)
 def confirmation():
     """4ème étape : vérifiez votre saisie, puis validez."""
     draft, elsewhere = draft_for_step(4)
@@ -173,7 +176,7 @@ def confirmation():
         draft=draft,
         profile=draft.profile,
         country=country_name(draft.profile["country"]),
-        question=dict(TRUST_QUESTIONS)[draft.profile["trust_question"]],
+        question=translate(dict(TRUST_QUESTIONS)[draft.profile["trust_question"]]),
     )
 
 
@@ -190,6 +193,8 @@ def waiting():
 
 
 @bp.route("/attente/renvoyer", methods=["POST"])
+@limiter.limit(RESEND, methods=["POST"], key_func=by_registration)
+@limiter.limit(RESEND_IP, methods=["POST"], key_func=by_ip)
 def resend():
     """« Renvoyer le code »: a new code, the old one dead, within the resend limits."""
     receipt = wizard.load_receipt()

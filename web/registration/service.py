@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from web.extensions import db
+from web.i18n import current_language
 from web.models import MailKind, MailOutbox, Registration, RegistrationState, utcnow
 from web.outbox import enqueue_outbox
 from web.registration.wizard import Draft
@@ -41,6 +42,8 @@ def _new_registration(draft: Draft) -> Registration:
         password_hash=draft.password_hash,
         terms_version=draft.terms_version,
         terms_accepted_at=datetime.fromisoformat(draft.terms_accepted_at),
+        # The activation mail speaks the language the wizard was walked in.
+        preferred_locale=current_language(),
         **{name: profile.get(name) for name in PROFILE_COLUMNS},
     )
 

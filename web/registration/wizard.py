@@ -62,8 +62,10 @@ def draft_expired() -> bool:
 def start_draft() -> Draft:
     """Begin a new draft for this browser session."""
     draft = Draft(token=secrets.token_urlsafe(24))
-    session["draft"] = draft.token
+    # Saved first: if Redis fails, the session must not point at a draft that was never
+    # stored (the next page would call it expired).
     save_draft(draft)
+    session["draft"] = draft.token
     return draft
 
 

@@ -1,0 +1,126 @@
+"""Request rate limits: the configured limit of each form, the keys they count by, and
+the French "try again" message.
+
+Only POSTs are limited (the routes pass ``methods=["POST"]``); every limit string comes
+from the configuration (``RATELIMIT_*`` in web/config.py), so the operator tunes them.
+Keys never hold an address in clear: a typed address counts under a keyed hash of its
+normalised form, so "A@Example.com " and "a@example.com" share one bucket.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from limits import parse_many
+from wtforms.validators import ValidationError
+
+from web.registration import wizard
+from web.registration.forms import normalised_email
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def configured(name: str) -> Callable[[], str]:
+    """A limit provider reading the setting at request time (tests and operators change it)."""
+    return lambda: current_app.config[name]
+
+
+LIMIT_SETTINGS = (
+    "RATELIMIT_CONFIRM_IP", "RATELIMIT_RESEND", "RATELIMIT_RESEND_IP", "RATELIMIT_ACTIVATION",
+    "RATELIMIT_ACTIVATION_IP", "RATELIMIT_LOGIN_IP", "RATELIMIT_RECOVERY",
+    "RATELIMIT_RECOVERY_IP",
+)
+CONFIRM_IP = configured("RATELIMIT_CONFIRM_IP")
+RESEND = configured("RATELIMIT_RESEND")
+RESEND_IP = configured("RATELIMIT_RESEND_IP")
+ACTIVATION = configured("RATELIMIT_ACTIVATION")
+ACTIVATION_IP = configured("RATELIMIT_ACTIVATION_IP")
+LOGIN_IP = configured("RATELIMIT_LOGIN_IP")
+RECOVERY = configured("RATELIMIT_RECOVERY")
+RECOVERY_IP = configured("RATELIMIT_RECOVERY_IP")
+
+
+def check_limit_settings(app: Flask) -> None:
+    """Refuse to start with a limit the limiter cannot read: it would skip it, silently."""
+    for name in LIMIT_SETTINGS:
+        try:
+            parse_many(app.config[name])
+        except ValueError as error:
+            raise RuntimeError(f"{name}={app.config[name]!r} is not a rate limit such as "
+                               f"'10 per hour' ({error}).") from None
+
+
+def address_fingerprint(address: str) -> str:
+    """A keyed hash of a normalised address, for Redis keys (the address never in clear)."""
+    key = hmac.new(current_app.config["SECRET_KEY"].encode(), b"espace-pro address key",
+                   hashlib.sha256).digest()
+    return hmac.new(key, address.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def by_ip() -> str:
+    """The client's address (the proxy's forwarded one when the app trusts it)."""
+    return f"ip:{get_remote_address()}"
+
+
+def by_typed_address() -> str:
+    """The address typed in the form's `email` field, normalised as the form does.
+
+    Something that is not an address reaches no account: it counts against the IP instead.
+    """
+    try:
+        return f"address:{address_fingerprint(normalised_email(request.form.get('email', '')))}"
+    except ValidationError:
+        return f"not-an-address:{get_remote_address()}"
+
+
+def by_registration() -> str:
+    """The registration of this browser's waiting page (its receipt), else the IP."""
+    receipt = wizard.load_receipt()
+    if receipt is None:
+        return f"no-registration:{get_remote_address()}"
+    return f"registration:{receipt['registration_id']}"
+
+
+def by_recovery_flow() -> str:
+    """The recovery flow this browser opened with its mailed link, else the IP."""
+    flow_id = session.get("reset_flow")
+    return f"flow:{flow_id}" if flow_id else f"no-flow:{get_remote_address()}"
+
+
+def retry_message(reset_at: float) -> str:
+    """When to try again: in N minutes within the hour, else a time (and day) in Paris."""
+    minutes = max(1, round((reset_at - time.time()) / 60))
+    if minutes <= 60:
+        return _("Vous avez fait trop de demandes. Réessayez dans %(minutes)d minute(s).",
+                 minutes=minutes)
+    # Rounded up to the minute, so "après 14:05" is never too early.
+    moment = datetime.fromtimestamp(math.ceil(reset_at / 60) * 60, PARIS)
+    today = datetime.fromtimestamp(time.time(), PARIS).date()
+    hour = moment.strftime("%H:%M")
+    if moment.date() == today:
+        return _("Vous avez fait trop de demandes. Réessayez après %(time)s (heure de Paris).",
+                 time=hour)
+    if moment.date() == today + timedelta(days=1):
+        return _("Vous avez fait trop de demandes. Réessayez demain après %(time)s (heure de "
+                 "Paris).", time=hour)
+    return _("Vous avez fait trop de demandes. Réessayez le %(date)s après %(time)s (heure de "
+             "Paris).", date=format_date(moment.date(), "d MMMM y"), time=hour)
+
+
+def retry_after() -> tuple[float, int]:
+    """The breached limit's reset time, and the seconds until then (for Retry-After)."""
+    from web.extensions import limiter
+
+    breached = limiter.current_limit
+    reset_at = float(breached.reset_at) if breached is not None else time.time() + 60
+    return reset_at, max(math.ceil(reset_at - time.time()), 1)
