@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from rq import Queue
 from sqlalchemy import select
 
 from mailer import daily_cap, jobs
@@ -63,12 +64,14 @@ def ask_from(app, ip: str, kind: int, number: str):
 
 
 def test_fifty_requests_for_one_address_from_fifty_ips_mail_it_at_most_the_daily_cap(
-        app, subscriber, outbox, run_worker, worker_log):
+        app, subscriber, outbox, run_worker, worker_log, redis_client):
     assert app.config["MAIL_MAX_PER_ADDRESS_PER_DAY"] == CAP
+    mail_queue = Queue("mail", connection=redis_client)
     with frozen_clock(datetime.now(UTC)):  # one day, whatever the wall clock does meanwhile
         for number in range(50):
             ask_from(app, documentation_ip(number), number % 4, subscriber.subscriber_number)
-            run_worker()
+            if mail_queue.count:  # one job at a time: each request owes its own mail
+                run_worker()
 
     # The space's own activation mail, earlier today, counted too.
     assert len(mails_to(outbox, EMAIL)) == CAP - 1
