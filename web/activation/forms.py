@@ -8,18 +8,12 @@ from wtforms import StringField
 from wtforms.validators import ValidationError
 
 from web.activation.codes import ALPHABET, CODE_LENGTH, normalise_code
-from web.registration.forms import PlainText, normalised_email, required, too_long
+from web.registration.forms import AddressForm, PlainText, required, too_long
 
 
-class ActivationForm(FlaskForm):
+class ActivationForm(AddressForm):
     """Adresse électronique + code d'activation."""
 
-    email = StringField(
-        _l("Adresse électronique"),
-        validators=[required(_l("Saisissez votre adresse électronique.")), too_long(254),
-                    PlainText()],
-        render_kw={"autocomplete": "email", "inputmode": "email"},
-    )
     code = StringField(
         _l("Code d'activation"),
         validators=[required(_l("Saisissez le code d'activation reçu par courriel.")),
@@ -27,9 +21,6 @@ class ActivationForm(FlaskForm):
         render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters",
                    "spellcheck": "false"},
     )
-
-    def validate_email(self, field) -> None:
-        self.normalised_email = normalised_email(field.data)
 
     def validate_code(self, field) -> None:
         code = normalise_code(field.data)
@@ -39,18 +30,9 @@ class ActivationForm(FlaskForm):
                    "ABCD-EF12-3456).")
             )
 
-class NewCodeForm(FlaskForm):
+class NewCodeForm(AddressForm):
     """Ask for a new code for a pending registration."""
 
-    email = StringField(
-        _l("Adresse électronique"),
-        validators=[required(_l("Saisissez votre adresse électronique.")), too_long(254),
-                    PlainText()],
-        render_kw={"autocomplete": "email", "inputmode": "email"},
-    )
-
-    def validate_email(self, field) -> None:
-        self.normalised_email = normalised_email(field.data)
 
 class ResendForm(FlaskForm):
     """"Renvoyer le code" on the waiting page: only the CSRF token."""

@@ -1,4 +1,4 @@
-"""Recovery forms: address + number, the trust answer, the address alone."""
+"""Recovery forms: address + number, the trust answer (the address alone: AddressForm)."""
 
 from __future__ import annotations
 
@@ -9,21 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
-from web.registration.forms import PlainText, normalised_email, required, too_long
-
-
-class AddressForm(FlaskForm):
-    """The address of the space."""
-
-    email = StringField(
-        _l("Adresse électronique"),
-        validators=[required(_l("Saisissez votre adresse électronique.")), too_long(254),
-                    PlainText()],
-        render_kw={"autocomplete": "email", "inputmode": "email"},
-    )
-
-    def validate_email(self, field) -> None:
-        self.normalised_email = normalised_email(field.data)
+from web.registration.forms import AddressForm, PlainText, required, too_long
 
 
 class ForgotPasswordForm(AddressForm):

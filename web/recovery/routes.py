@@ -22,8 +22,9 @@ from web.i18n import translate
 from web.limits import RECOVERY, RECOVERY_IP, by_ip, by_recovery_flow, by_typed_address
 from web.models import MailKind, Registration, RegistrationState
 from web.notifications import notify
-from web.recovery.forms import AddressForm, ForgotPasswordForm, TrustAnswerForm
+from web.recovery.forms import ForgotPasswordForm, TrustAnswerForm
 from web.recovery_tokens import RESET_LINK_SECONDS, password_fingerprint, read_reset_token
+from web.registration.forms import AddressForm
 from web.tokens import TokenStatus
 
 bp = Blueprint("recovery", __name__, url_prefix="/recuperation")

@@ -68,6 +68,20 @@ def too_long(maximum: int):
     return MaxLength(max=maximum, message=_l("%(max)d caractères au maximum.", max=maximum))
 
 
+class AddressForm(FlaskForm):
+    """An address of a space, normalised (activation, new code, recovery)."""
+
+    email = StringField(
+        _l("Adresse électronique"),
+        validators=[required(_l("Saisissez votre adresse électronique.")), too_long(254),
+                    PlainText()],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+
+    def validate_email(self, field) -> None:
+        self.normalised_email = normalised_email(field.data)
+
+
 class TermsForm(FlaskForm):
     """1ère étape: accept the terms of use."""
 
