@@ -89,5 +89,5 @@ def test_unnamed_dossiers_come_after_named_ones(space: Space):
 def test_the_warning_appears_past_100_dossiers(space: Space, count: int, warned: bool):
     space.insert([valid_siren(n) for n in range(count)])
     page = space.client.get("/espace/dossiers/").get_data(as_text=True)
-    assert ("Au-delà de 100 dossiers, l'administration recommande" in page) is warned
+    assert ("Au-delà de 100 dossiers, mieux vaut répartir" in page) is warned
     assert f"{count} dossiers dans votre espace" in page

@@ -60,7 +60,8 @@ def test_adhering_shows_the_date_and_the_role(app, time_machine, make_subscriber
 def test_a_missing_or_unknown_role_is_refused_next_to_the_service(space: Space, dossier_id):
     page = unescape(space.adhere(dossier_id, "cfe", None).get_data(as_text=True))
     assert "L'adhésion n'a pas été enregistrée" in page
-    assert ('<a href="#cfe-role">Payer la CFE : Choisissez à quel titre vous adhérez à ce '
+    # The link leads to the first radio: a fieldset cannot take the focus.
+    assert ('<a href="#cfe-role-0">Payer la CFE : Choisissez à quel titre vous adhérez à ce '
             'service.</a>') in page
     assert 'id="cfe-role-error"' in page
     forged = space.adhere(dossier_id, "cfe", "president")

@@ -210,9 +210,9 @@ def refusal(response, field_name: str) -> str:
     assert message is not None, f"no message beside {field_name!r}; messages: {page.errors()}"
     assert message.startswith("Erreur :")
     message = message.removeprefix("Erreur :").strip()
-    entries = [
-        link.text for link in summary.find_all("a") if link.attrs.get("href") == f"#{field_name}"
-    ]
+    # A radio group's link leads to its first option (a fieldset cannot take the focus).
+    targets = {f"#{field_name}", f"#{field_name}-0"}
+    entries = [link.text for link in summary.find_all("a") if link.attrs.get("href") in targets]
     assert entries, f"the summary does not link to {field_name!r}"
     for entry in entries:
         assert entry.partition(" : ")[2] in message
