@@ -13,7 +13,7 @@ from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from mailer.devsink import MailSink
 from web import create_app
-from web.embedded_redis import EmbeddedRedis, die_with_parent
+from web.embedded_redis import EmbeddedRedis, die_with_parent, publish_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WORKER_STOP_SECONDS = 10
@@ -26,12 +26,14 @@ def instance_dir() -> Path:
 
 
 def start_redis(stack: contextlib.ExitStack, instance: Path) -> None:
-    """Start the embedded redis-server unless REDIS_URL names one; export its URL."""
+    """Start the embedded redis-server unless REDIS_URL names one; export and publish its URL."""
     if os.environ.get("REDIS_URL"):
         return
     server = EmbeddedRedis(instance / "redis")
     stack.callback(server.stop)
     os.environ["REDIS_URL"] = server.start()
+    # `flask --app web ops …` in another terminal finds this server through the file.
+    stack.callback(publish_url(instance, os.environ["REDIS_URL"]).unlink, missing_ok=True)
 
 
 def start_mail_sink(stack: contextlib.ExitStack, instance: Path) -> bool:

