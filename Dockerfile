@@ -11,7 +11,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY web ./web
 COPY mailer ./mailer
-COPY worker.py ./
+COPY worker.py gunicorn.conf.py ./
 RUN pip install --no-cache-dir '.[dashboard]' \
  && useradd --create-home --uid 10001 espace \
  && mkdir -p /app/instance && chown espace /app/instance
@@ -20,4 +20,4 @@ RUN pybabel -q compile -d web/translations
 USER espace
 ENV PYTHONUNBUFFERED=1 FLASK_APP=web
 EXPOSE 8000
-CMD ["gunicorn", "--no-control-socket", "--workers", "2", "--bind", "0.0.0.0:8000", "web:create_app()"]
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "--no-control-socket", "--workers", "2", "--bind", "0.0.0.0:8000", "web:create_app()"]

@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from rq import get_current_job
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from mailer import daily_cap
 from mailer.render import render_mail
@@ -21,6 +21,7 @@ from web.activation import codes
 from web.domain.masking import mask_email
 from web.extensions import db, redis_store
 from web.models import MailKind, MailOutbox, Registration, RegistrationState, utcnow
+from web.ops import metrics
 from web.outbox import RETRY_INTERVALS
 from web.tokens import TokenPurpose, make_token
 from web.urls import public_url_for
@@ -65,6 +66,7 @@ def _delivery_failed(registration: Registration, rows: list[MailOutbox], error: 
     for row in rows:
         row.attempts += 1
         row.last_error = str(error)
+    metrics.count("mails_failed", kind)
     address = mask_email(registration.email)
     if retries_left:
         attempt = len(RETRY_INTERVALS) - retries_left
@@ -79,6 +81,12 @@ def _delivery_failed(registration: Registration, rows: list[MailOutbox], error: 
         log.error("%s to %s failed for good (%s): registration %s needs a resend",
                   kind, address, error, registration.id)
     db.session.commit()
+
+
+def count_handed(kind: MailKind, rows: list[MailOutbox]) -> None:
+    """Count a mail handed to SMTP, and how long it waited since it was owed."""
+    metrics.count("mails_sent", kind)
+    metrics.observe_mail_handoff((utcnow() - min(row.created_at for row in rows)).total_seconds())
 
 
 def send_activation_code(registration_id: int) -> str:
@@ -129,6 +137,7 @@ def send_activation_code(registration_id: int) -> str:
         _delivery_failed(registration, rows, error, MailKind.ACTIVATION_CODE)
         raise
     handed_at = utcnow()
+    count_handed(MailKind.ACTIVATION_CODE, rows)
     codes.set_code_expiry(connection, registration.id, ttl)
     connection.set(_handed_marker(rows), 1, ex=HANDED_SECONDS)
     log.info("activation code handed to SMTP for %s (registration %s)",
@@ -141,9 +150,15 @@ def _mark_code_sent(registration: Registration, rows: list[MailOutbox], handed_a
     for row in rows:
         row.sent_at = handed_at
         row.attempts += 1
-    registration.state = RegistrationState.CODE_SENT
-    registration.code_sent_at = handed_at
-    registration.code_expires_at = handed_at + timedelta(seconds=_code_ttl())
+    # Conditional, not through the object read before sending: the subscriber may already
+    # have activated with this code (the mail arrives before this commit), and an active
+    # space must stay active (found by tests/scale/test_two_web_three_workers.py).
+    db.session.execute(
+        update(Registration)
+        .where(Registration.id == registration.id, Registration.state.in_(LIVE_STATES))
+        .values(state=RegistrationState.CODE_SENT, code_sent_at=handed_at,
+                code_expires_at=handed_at + timedelta(seconds=_code_ttl()))
+    )
     db.session.commit()
 
 
@@ -175,6 +190,7 @@ def send_already_registered(registration_id: int) -> str:
             _delivery_failed(registration, rows, error, MailKind.ALREADY_REGISTERED)
             raise
         connection.set(_handed_marker(rows), 1, ex=HANDED_SECONDS)
+        count_handed(MailKind.ALREADY_REGISTERED, rows)
         log.info("already-registered notice handed to SMTP for %s",
                  mask_email(registration.email))
     now = utcnow()

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 from web.activation import codes
 from web.extensions import db, redis_store
 from web.models import MailOutbox, Registration, RegistrationState, utcnow
+from web.ops import metrics
 from web.outbox import MAIL_JOB_TIMEOUT, enqueue_outbox
 
 log = logging.getLogger("espace_pro.worker")
@@ -50,6 +51,7 @@ def expire_registrations() -> int:
         codes.forget_code(redis_store.connection, registration.id)
     db.session.commit()
     if overdue:
+        metrics.count("registrations_expired", amount=len(overdue))
         log.info("expired %d unactivated registration(s); their addresses are free again",
                  len(overdue))
     return len(overdue)

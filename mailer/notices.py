@@ -13,7 +13,14 @@ from flask_babel import lazy_gettext as _l
 from flask_mail import Message
 
 from mailer import daily_cap
-from mailer.jobs import HANDED_KEY, HANDED_SECONDS, _delivery_failed, _drop_obsolete, _unsent
+from mailer.jobs import (
+    HANDED_KEY,
+    HANDED_SECONDS,
+    _delivery_failed,
+    _drop_obsolete,
+    _unsent,
+    count_handed,
+)
 from mailer.render import render_mail
 from mailer.smtp import MailDeliveryError, deliver
 from web.domain.masking import mask_email
@@ -47,6 +54,7 @@ def _send_once(registration_id: int, kind: MailKind,
             _delivery_failed(registration, rows, error, kind)
             raise
         connection.set(marker, 1, ex=HANDED_SECONDS)
+        count_handed(kind, rows)
         log.info("%s handed to SMTP for %s", kind, mask_email(registration.email))
     now = utcnow()
     for row in rows:

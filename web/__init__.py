@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     configure_secret_key(app)
+    register_request_log(app)
     register_security(app)
     register_request_rules(app)
     register_extensions(app)
@@ -48,6 +49,13 @@ def configure_secret_key(app: Flask) -> None:
     if app.config["APP_ENV"] == "production":
         raise RuntimeError("SECRET_KEY must be set in production (refusing the default key).")
     app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
+
+
+def register_request_log(app: Flask) -> None:
+    """Request ids, the access log and the latency metrics (first: they time everything)."""
+    from web.ops.request_log import register
+
+    register(app)
 
 
 def register_security(app: Flask) -> None:
@@ -112,6 +120,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp)
     app.register_blueprint(dossiers_bp)
     app.register_blueprint(recovery_bp)
+    from web.ops.routes import bp as ops_bp
+
+    # Probes and scrapes: no form to protect, never rate-limited.
+    csrf.exempt(ops_bp)
+    limiter.exempt(ops_bp)
+    app.register_blueprint(ops_bp)
     # The test mailbox page exists only outside production, and only with a mailbox to read.
     if app.config["APP_ENV"] != "production" and app.config.get("DEV_MAILBOX_DIR"):
         from web.devmail.routes import bp as devmail_bp
@@ -134,7 +148,10 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """Register the operator's Click commands."""
+    """Register the operator's Click commands (`flask --app web ops …`)."""
+    from web.ops.commands import ops
+
+    app.cli.add_command(ops)
 
 
 def upgrade_schema(app: Flask) -> None:

@@ -81,6 +81,8 @@ def from_environment(instance_path: str) -> dict:
         # Mail bombing: sign-ups, resends and recoveries mail one address at most this often.
         "MAIL_MAX_PER_ADDRESS_PER_DAY": _env_int("MAIL_MAX_PER_ADDRESS_PER_DAY", 10),
         "DEV_MAILBOX_DIR": env("DEV_MAILBOX_DIR"),
+        # /metrics wants "Authorization: Bearer <token>"; unset: open in development only.
+        "METRICS_TOKEN": env("METRICS_TOKEN") or None,
         # Werkzeug reads a urlencoded body whole into memory: cap it (forms here are a few kB).
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
         "SESSION_IDLE_SECONDS": _env_int("SESSION_IDLE_SECONDS", 30 * 60),

@@ -8,6 +8,7 @@ from rq import Queue, Retry
 
 from web.extensions import db, redis_store
 from web.models import MailKind, MailOutbox, utcnow
+from web.ops.request_log import current_request_id
 
 MAIL_QUEUE = "mail"
 JOB_FUNCTIONS = {
@@ -42,6 +43,8 @@ def enqueue_outbox(outbox: MailOutbox) -> bool:
             retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
             failure_ttl=7 * 24 * 3600,
             job_timeout=MAIL_JOB_TIMEOUT,
+            # The request's id follows the job into the worker's log lines (not an argument).
+            meta={"request_id": current_request_id()},
         )
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
         current_app.logger.warning("outbox %s not enqueued: Redis unavailable", outbox.id)

@@ -21,6 +21,7 @@ from web.models import (
     SubscriberCounter,
     utcnow,
 )
+from web.ops import metrics
 from web.outbox import enqueue_outbox
 from web.registration.service import live_registration
 
@@ -84,6 +85,7 @@ def _issue_subscriber_number(registration: Registration) -> None:
         raise IntegrityError("activation", None, Exception("registration no longer pending"))
     audit.record(registration.id, "activated")
     db.session.commit()
+    metrics.count("activations")
     db.session.refresh(registration)
 
 
