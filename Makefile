@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run test lint clean translations
+.PHONY: install run test lint clean translations screenshots bench
 # Compiled message catalogues (*.mo, not in git), rebuilt by install whenever a .po changes.
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard web/translations/*/LC_MESSAGES/messages.po))
 
@@ -16,7 +16,16 @@ $(VENV)/.installed: pyproject.toml
 %.mo: %.po | $(VENV)/.installed
 	$(VENV)/bin/pybabel -q compile -i $< -o $@
 
-install: $(VENV)/.installed $(CATALOGUES)
+# axe-core for tests/browser/test_accessibility.py, pinned in tests/browser/package-lock.json;
+# installed when npm is available (without it those tests skip, except under CI).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+NPM := $(shell command -v npm 2>/dev/null)
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	touch $@
+
+install: $(VENV)/.installed $(CATALOGUES) $(if $(NPM),$(AXE))
 
 # After changing user-facing text: re-extract the French msgids, merge them into each .po,
 # then translate what is new or fuzzy (tests/i18n fails until every entry is translated).
@@ -30,6 +39,20 @@ run: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The load benchmark (docs/PERFORMANCE.md): the production stack against BENCH_DATABASE_URL
+# (created if missing, emptied), N flows at concurrency C; report in bench/results/latest.json.
+N ?= 500
+C ?= 8
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
+bench: install
+	$(PY) -m bench --flows $(N) --concurrency $(C) --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
+
+# The README's screenshots: the browser tests walk the flow and write them (Chromium needed).
+# CI=1: fail, rather than skip, without Chromium.
+screenshots: install
+	CI=1 SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest \
+	  tests/browser/test_journey.py tests/browser/test_errors.py $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

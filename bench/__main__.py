@@ -1,0 +1,327 @@
+"""`python -m bench`: start the production stack, walk N sign-ups at concurrency C, measure
+the worker at saturation, print a summary against the targets and write it as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+
+from bench.driver import run_flows
+from bench.saturation import measure_worker
+from bench.stack import UNREACHABLE_LIMIT, Stack
+
+DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
+HASHES_PER_FLOW = 2  # the password (step 2) and the trust answer (step 3); activation: none
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def summary_ms(values: list[float]) -> dict:
+    """Count and p50/p95/p99/max in milliseconds."""
+    stats = {"count": len(values)}
+    for name, q in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("max", 1.0)):
+        value = percentile(values, q)
+        stats[name] = round(value * 1000, 1) if value is not None else None
+    return stats
+
+
+def per_endpoint(results) -> dict:
+    """Request latencies grouped by endpoint."""
+    grouped: dict[str, list[float]] = {}
+    for result in results:
+        for endpoint, seconds in result.timings:
+            grouped.setdefault(endpoint, []).append(seconds)
+    return {endpoint: summary_ms(values) for endpoint, values in sorted(grouped.items())}
+
+
+def hash_cost(memory_kib: int, time_cost: int, parallelism: int, rounds: int = 8) -> float:
+    """CPU seconds of one argon2id hash at these parameters, measured in this process."""
+    from web.domain.secrets_hashing import make_hasher
+
+    hasher = make_hasher(memory_kib=memory_kib, time_cost=time_cost, parallelism=parallelism)
+    hasher.hash("warm-up")
+    started = time.process_time()
+    for index in range(rounds):
+        hasher.hash(f"Kestrel42Vine{index}")
+    return (time.process_time() - started) / rounds
+
+
+def redis_commands(client: redis.Redis) -> int:
+    """Commands the Redis server has processed so far."""
+    return int(client.info("stats")["total_commands_processed"])
+
+
+def machine() -> dict:
+    """What the figures were taken on."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "python": platform.python_version(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--flows", "-n", type=int, default=500, help="loaded flows (N)")
+    parser.add_argument("--concurrency", "-c", type=int, default=8, help="flows at once (C)")
+    parser.add_argument(
+        "--unloaded-flows",
+        type=int,
+        default=20,
+        help="flows walked one at a time first, for the unloaded GET figures",
+    )
+    parser.add_argument(
+        "--mails",
+        type=int,
+        default=1000,
+        help="mails owed at once for the worker's saturation figure (0: skip)",
+    )
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="report file")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a database to EMPTY and use (default: a SQLite file of the run; never the "
+        "environment's DATABASE_URL, which may be a real one)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=None,
+        help="default: a redis-server of the run (its database is flushed!)",
+    )
+    parser.add_argument("--web-processes", type=int, default=1)
+    parser.add_argument("--gunicorn-workers", type=int, default=2)
+    parser.add_argument("--argon2-memory-kib", type=int, default=19456)
+    parser.add_argument("--argon2-time-cost", type=int, default=2)
+    parser.add_argument("--argon2-parallelism", type=int, default=1)
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="logs and data of the run (default: a temporary directory, removed)",
+    )
+    return parser.parse_args(argv)
+
+
+def targets(report: dict) -> list[dict]:
+    """The issue's targets, each with the measured value and pass/fail."""
+    loaded, unloaded = report["loaded"], report["unloaded"]
+    gets = {
+        name: stats["p95"]
+        for name, stats in unloaded["endpoints"].items()
+        if name.startswith("GET ")
+    }
+    worst_get = max(gets.items(), key=lambda item: item[1] or 0, default=(None, None))
+    rows = [
+        ("complete flows per second", ">=", 15, loaded["flows_per_second"], "flows/s"),
+        (
+            "server CPU per flow outside the hashes",
+            "<=",
+            25,
+            loaded["cpu"]["outside_hashes_ms_per_flow"],
+            "ms",
+        ),
+        ("confirmation → mail received p95", "<=", 250, loaded["mail_latency_ms"]["p95"], "ms"),
+        (
+            "one worker: mails per second",
+            ">=",
+            150,
+            (report.get("worker_saturation") or {}).get("mails_per_second"),
+            "mails/s",
+        ),
+        (f"slowest GET p95 unloaded ({worst_get[0]})", "<=", 20, worst_get[1], "ms"),
+    ]
+    checks = []
+    for name, op, bound, value, unit in rows:
+        passed = None if value is None else (value >= bound if op == ">=" else value <= bound)
+        checks.append(
+            {"target": name, "bound": f"{op} {bound} {unit}", "value": value, "passed": passed}
+        )
+    return checks
+
+
+def print_summary(report: dict) -> None:
+    """The human summary: settings, figures, and PASS/FAIL per target."""
+    loaded, cpu = report["loaded"], report["loaded"]["cpu"]
+    settings = report["settings"]
+    print(
+        f"\n== espace-pro bench: N={settings['flows']} C={settings['concurrency']} "
+        f"on {report['machine']['nproc']} CPU(s), {report['machine']['cpu_model']}"
+    )
+    print(
+        f"   database {settings['database']}, argon2id m={settings['argon2']['memory_kib']} KiB "
+        f"t={settings['argon2']['time_cost']} p={settings['argon2']['parallelism']}, "
+        f"rate limits set to '{UNREACHABLE_LIMIT}'"
+    )
+    print(
+        f"   flows completed {loaded['completed']}/{loaded['flows']} in {loaded['seconds']} s"
+        f" = {loaded['flows_per_second']} flows/s"
+    )
+    print(
+        f"   server CPU per flow {cpu['per_flow_ms']} ms = argon2 {cpu['hash_ms_per_flow']} ms"
+        f" + rest {cpu['outside_hashes_ms_per_flow']} ms (web {cpu['web_s']} s, worker "
+        f"{cpu['worker_s']} s, redis {cpu['redis_s']} s; driver {cpu['driver_s']} s); "
+        f"{loaded['redis_commands_per_flow']} Redis commands per flow"
+    )
+    mail = loaded["mail_latency_ms"]
+    print(
+        f"   confirmation → mail received: p50 {mail['p50']} p95 {mail['p95']} p99 {mail['p99']} ms"
+    )
+    if report.get("worker_saturation"):
+        sat = report["worker_saturation"]
+        print(
+            f"   one worker at saturation: {sat['mails_per_second']} mails/s "
+            f"({sat['mails']} mails in {sat['seconds']} s, "
+            f"{sat['worker_cpu_ms_per_mail']} ms CPU per mail incl. start-up)"
+        )
+    print(f"   {'endpoint':<34}{'loaded p50/p95/p99 ms':>26}{'unloaded p50/p95 ms':>22}")
+    unloaded = report["unloaded"]["endpoints"]
+    for name, stats in loaded["endpoints"].items():
+        quiet = unloaded.get(name, {})
+        print(
+            f"   {name:<34}{stats['p50']:>10}{stats['p95']:>8}{stats['p99']:>8}"
+            f"{quiet.get('p50', '-'):>12}{quiet.get('p95', '-'):>10}"
+        )
+    print("   targets:")
+    for check in report["targets"]:
+        verdict = {True: "PASS", False: "FAIL", None: "n/a "}[check["passed"]]
+        print(f"   [{verdict}] {check['target']}: {check['value']} (target {check['bound']})")
+    for error in loaded["errors"]:
+        print(f"   error: {error}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; exit 1 when a flow did not complete."""
+    options = parse_args(argv)
+    run = secrets.token_hex(3)
+    workdir = options.workdir or Path(tempfile.mkdtemp(prefix="espace-pro-bench-"))
+    argon2 = {
+        "memory_kib": options.argon2_memory_kib,
+        "time_cost": options.argon2_time_cost,
+        "parallelism": options.argon2_parallelism,
+    }
+    settings = {
+        "ARGON2_MEMORY_KIB": str(argon2["memory_kib"]),
+        "ARGON2_TIME_COST": str(argon2["time_cost"]),
+        "ARGON2_PARALLELISM": str(argon2["parallelism"]),
+    }
+    report: dict = {
+        "machine": machine(),
+        "command": " ".join([sys.executable, "-m", "bench", *(argv or sys.argv[1:])]),
+    }
+    stack = Stack(
+        workdir,
+        database_url=options.database_url,
+        redis_url=options.redis_url,
+        web_processes=options.web_processes,
+        gunicorn_workers=options.gunicorn_workers,
+        settings=settings,
+    )
+    with stack:
+        report["settings"] = {
+            "flows": options.flows,
+            "concurrency": options.concurrency,
+            "web_processes": options.web_processes,
+            "gunicorn_workers": options.gunicorn_workers,
+            "workers": 1,
+            "database": stack.database_url.split(":", 1)[0],
+            "redis": "own redis-server" if options.redis_url is None else "given URL",
+            "argon2": argon2,
+            "rate_limits": UNREACHABLE_LIMIT,
+        }
+        # Warm-up (imports, template compilation, DB pool), then the unloaded figures.
+        run_flows(stack.web_urls, stack.sink, f"{run}w", 4, 2)
+        quiet, _ = run_flows(stack.web_urls, stack.sink, f"{run}u", options.unloaded_flows, 1)
+        report["unloaded"] = {
+            "flows": len(quiet),
+            "completed": sum(r.completed for r in quiet),
+            "endpoints": per_endpoint(quiet),
+        }
+
+        redis_client = redis.Redis.from_url(stack.redis_url)
+        before = {
+            "web": stack.cpu("web"),
+            "worker": stack.cpu("worker"),
+            "redis": stack.cpu("redis"),
+            "driver": time.process_time(),
+            "commands": redis_commands(redis_client),
+        }
+        results, seconds = run_flows(
+            stack.web_urls, stack.sink, run, options.flows, options.concurrency
+        )
+        used = {
+            "web": stack.cpu("web") - before["web"],
+            "worker": stack.cpu("worker") - before["worker"],
+            "redis": stack.cpu("redis") - before["redis"],
+            "driver": time.process_time() - before["driver"],
+            "commands": redis_commands(redis_client) - before["commands"],
+        }
+        redis_client.close()
+        completed = [r for r in results if r.completed]
+        hash_seconds = hash_cost(**argon2)
+        per_flow = (used["web"] + used["worker"]) / max(1, len(completed))
+        report["loaded"] = {
+            "flows": len(results),
+            "completed": len(completed),
+            "errors": sorted({r.error for r in results if r.error})[:5],
+            "seconds": round(seconds, 2),
+            "flows_per_second": round(len(completed) / seconds, 2),
+            "endpoints": per_endpoint(results),
+            "mail_latency_ms": summary_ms([r.mail_latency for r in completed]),
+            "subscriber_numbers_distinct": len({r.subscriber_number for r in completed}),
+            "redis_commands_per_flow": round(used["commands"] / max(1, len(completed)), 1),
+            "cpu": {
+                "web_s": round(used["web"], 2),
+                "worker_s": round(used["worker"], 2),
+                "redis_s": round(used["redis"], 2),
+                "driver_s": round(used["driver"], 2),
+                "per_flow_ms": round(per_flow * 1000, 1),
+                "hash_ms_each": round(hash_seconds * 1000, 1),
+                "hashes_per_flow": HASHES_PER_FLOW,
+                "hash_ms_per_flow": round(hash_seconds * HASHES_PER_FLOW * 1000, 1),
+                "outside_hashes_ms_per_flow": round(
+                    (per_flow - hash_seconds * HASHES_PER_FLOW) * 1000, 1
+                ),
+            },
+        }
+        if options.mails > 0:
+            report["worker_saturation"] = measure_worker(stack, run, options.mails)
+    report["targets"] = targets(report)
+    print_summary(report)
+    options.json.parent.mkdir(parents=True, exist_ok=True)
+    options.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(f"   report: {options.json}")
+    if options.workdir is None:
+        shutil.rmtree(workdir, ignore_errors=True)
+    failed = report["loaded"]["flows"] - report["loaded"]["completed"]
+    failed += report["unloaded"]["flows"] - report["unloaded"]["completed"]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
