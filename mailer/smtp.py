@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import smtplib
+import socket
 
 from flask import current_app
 from flask_mail import Message
@@ -24,19 +25,40 @@ def _close() -> None:
             connection.__exit__(None, None, None)
 
 
+@contextlib.contextmanager
+def _socket_timeout(seconds: float):
+    """Flask-Mail opens smtplib.SMTP without a timeout, and smtplib then uses the process
+    default: set it for the connect only (the socket keeps it for the whole conversation).
+    The worker runs one job at a time, so no other thread sees the changed default."""
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def _connect():
+    connection = mail.connect()
+    with _socket_timeout(current_app.config["MAIL_TIMEOUT_SECONDS"]):
+        connection.__enter__()
+    return connection
+
+
 def deliver(message: Message) -> None:
     """Hand one mail to SMTP, reusing the open connection; reconnect once if it dropped."""
     for attempt in (1, 2):
         connection = current_app.extensions.get(_KEY)
         try:
             if connection is None:
-                connection = mail.connect()
-                connection.__enter__()
+                connection = _connect()
                 current_app.extensions[_KEY] = connection
             connection.send(message)
             return
-        except smtplib.SMTPServerDisconnected:
+        except smtplib.SMTPServerDisconnected as error:
             _close()
+            if "timed out" in str(error):  # smtplib's word for a read that timed out
+                raise MailDeliveryError("SMTP server did not answer in time") from None
             if attempt == 2:
                 raise MailDeliveryError("SMTP server disconnected") from None
         except (smtplib.SMTPException, OSError) as error:

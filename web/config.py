@@ -58,6 +58,9 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USERNAME": env("MAIL_USERNAME"),
         "MAIL_PASSWORD": env("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "espace-pro <no-reply@example.com>"),
+        # An SMTP server that accepts and then stays silent fails the attempt after this long
+        # (retried like a refusal) instead of holding the worker until RQ's job timeout.
+        "MAIL_TIMEOUT_SECONDS": _env_int("MAIL_TIMEOUT_SECONDS", 20),
         # Base of the links in mails (the worker has no request to take it from).
         "PUBLIC_URL": env("PUBLIC_URL") or f"http://127.0.0.1:{_env_int('PORT', 5000)}",
         "AUTO_MIGRATE": _env_bool("AUTO_MIGRATE", True),
