@@ -35,7 +35,7 @@ from web.limits import LIMIT_SETTINGS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# The headless flags of DEVELOPERS.md: without the background-networking ones, Chromium
+# The headless flags of the developers' guide: without the background-networking ones, Chromium
 # keeps trying to reach Google's hosts, which this closed network refuses.
 CHROMIUM_ARGS = [
     "--headless",
