@@ -19,7 +19,6 @@ from rq.job import Job, JobStatus
 
 from mailer.maintenance import expire_registrations, reconcile_outbox
 from mailer.smtp import MailDeliveryError
-from web import config as settings
 from web import create_app
 from web.embedded_redis import die_with_parent
 from web.extensions import db, redis_store
@@ -110,9 +109,8 @@ def no_commit_wait(database_url: str | None) -> dict:
     """
     if not (database_url or "").startswith("postgresql"):
         return {}
-    options = settings.engine_options(database_url)
-    options["connect_args"]["options"] = "-c synchronous_commit=off"
-    return {"SQLALCHEMY_ENGINE_OPTIONS": options}
+    return {"SQLALCHEMY_ENGINE_OPTIONS": {
+        "pool_pre_ping": True, "connect_args": {"options": "-c synchronous_commit=off"}}}
 
 
 def main() -> int:

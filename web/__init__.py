@@ -67,6 +67,7 @@ def register_security(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects to this app."""
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = settings.engine_options(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     mail.init_app(app)

