@@ -54,7 +54,7 @@ NOT_PAGES = {
     "static": "stylesheets, not pages",
     "main.healthz": "JSON health check for the operator",
     "ops.readyz": "JSON readiness check for the operator",
-    "ops.prometheus_metrics": "Prometheus text metrics",
+    "ops.metrics": "Prometheus text metrics",
     "main.switch_language": "redirects back to the page it was followed from",
     "activation.registration_form": "PDF download (web/templates/pdf/, checked by its tests)",
     "account.registration_form": "PDF download (web/templates/pdf/, checked by its tests)",

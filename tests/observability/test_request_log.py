@@ -53,6 +53,15 @@ def test_every_request_gets_a_new_id(client, access_log):
     assert parsed(access_log()[1])["status"] == "404"
 
 
+def test_probes_and_scrapes_are_logged_at_debug_only(client, access_log):
+    for path in ("/healthz", "/readyz", "/metrics"):
+        client.get(path)
+
+    records = access_log()
+    assert [parsed(record)["path"] for record in records] == ["/healthz", "/readyz", "/metrics"]
+    assert {record.levelno for record in records} == {logging.DEBUG}
+
+
 @pytest.mark.parametrize(
     ("incoming", "kept"),
     [

@@ -22,7 +22,7 @@ def readyz():
     )
 
 
-@bp.route("/metrics")
+@bp.route("/metrics", endpoint="metrics")
 def prometheus_metrics():
     """Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`."""
     token = current_app.config.get("METRICS_TOKEN")
