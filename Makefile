@@ -17,7 +17,8 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pybabel -q compile -i $< -o $@
 
 # axe-core for tests/browser/test_accessibility.py, pinned in tests/browser/package-lock.json;
-# installed when npm is available (without it those tests skip, except under CI).
+# installed by `make test` when npm is available (without it those tests skip, except under
+# CI); `make run` never needs it.
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 NPM := $(shell command -v npm 2>/dev/null)
 
@@ -25,7 +26,7 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --silent
 	touch $@
 
-install: $(VENV)/.installed $(CATALOGUES) $(if $(NPM),$(AXE))
+install: $(VENV)/.installed $(CATALOGUES)
 
 # After changing user-facing text: re-extract the French msgids, merge them into each .po,
 # then translate what is new or fuzzy (tests/i18n fails until every entry is translated).
@@ -37,7 +38,7 @@ translations: install
 run: install
 	$(PY) -m web.devserver
 
-test: install
+test: install $(if $(NPM),$(AXE))
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The load benchmark (docs/PERFORMANCE.md): the production stack against BENCH_DATABASE_URL
