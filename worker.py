@@ -31,7 +31,8 @@ RECONCILE_EVERY_SECONDS = 5 * 60
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(job_context)s%(message)s"
 log = logging.getLogger("espace_pro.worker")
 CURRENT_JOB: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
-    "current_job", default=None)
+    "current_job", default=None
+)
 # RQ's own INFO lines for each job (taken, completed, OK, result kept): the outcome line
 # below says it once. Its warnings and errors, and its start-up lines, stay.
 RQ_JOB_CHATTER = ("Worker %s: %s: %s", "Successfully completed", "Worker %s: job %s result")
@@ -41,8 +42,11 @@ class JobContext(logging.Filter):
     """Give each record `job_context` ("[outbox-12 req 3f2a…] " during a job, else "")."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if (record.name == "rq.worker" and record.levelno < logging.WARNING
-                and str(record.msg).startswith(RQ_JOB_CHATTER)):
+        if (
+            record.name == "rq.worker"
+            and record.levelno < logging.WARNING
+            and str(record.msg).startswith(RQ_JOB_CHATTER)
+        ):
             return False
         current = CURRENT_JOB.get()
         record.job_id, record.request_id = current or ("-", "-")
@@ -64,8 +68,12 @@ class SessionPerJobWorker(SimpleWorker):
             # leaves the next ones a session that must be rolled back (PendingRollbackError
             # until a restart), and rows read by one job reach the next one stale.
             db.session.remove()
-            log.info("%s: %s in %d ms", job.func_name.rsplit(".", 1)[-1], job_outcome(job),
-                     (time.monotonic() - started) * 1000)
+            log.info(
+                "%s: %s in %d ms",
+                job.func_name.rsplit(".", 1)[-1],
+                job_outcome(job),
+                (time.monotonic() - started) * 1000,
+            )
             CURRENT_JOB.reset(context)
 
     def handle_exception(self, job: Job, *exc_info) -> None:
@@ -109,8 +117,12 @@ def no_commit_wait(database_url: str | None) -> dict:
     """
     if not (database_url or "").startswith("postgresql"):
         return {}
-    return {"SQLALCHEMY_ENGINE_OPTIONS": {
-        "pool_pre_ping": True, "connect_args": {"options": "-c synchronous_commit=off"}}}
+    return {
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "connect_args": {"options": "-c synchronous_commit=off"},
+        }
+    }
 
 
 def main() -> int:
@@ -120,8 +132,10 @@ def main() -> int:
         handler.addFilter(JobContext())
     if not os.environ.get("REDIS_URL"):
         # An embedded Redis of its own would be a queue nobody else sees.
-        print("worker.py: set REDIS_URL to the web app's Redis (make run does it for you).",
-              file=sys.stderr)
+        print(
+            "worker.py: set REDIS_URL to the web app's Redis (make run does it for you).",
+            file=sys.stderr,
+        )
         return 2
     app = create_app({"AUTO_MIGRATE": False, **no_commit_wait(os.environ.get("DATABASE_URL"))})
     with app.app_context():

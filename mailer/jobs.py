@@ -29,17 +29,26 @@ from web.urls import public_url_for
 log = logging.getLogger("espace_pro.worker")
 HANDED_KEY = "mail:handed:{}"
 HANDED_SECONDS = 7 * 24 * 3600
-LIVE_STATES = (RegistrationState.PENDING, RegistrationState.CODE_SENT,
-               RegistrationState.MAIL_FAILED)
+LIVE_STATES = (
+    RegistrationState.PENDING,
+    RegistrationState.CODE_SENT,
+    RegistrationState.MAIL_FAILED,
+)
 
 
 def _unsent(registration_id: int, kind: MailKind) -> list[MailOutbox]:
-    return list(db.session.scalars(
-        select(MailOutbox)
-        .where(MailOutbox.registration_id == registration_id, MailOutbox.kind == kind,
-               MailOutbox.sent_at.is_(None), MailOutbox.failed_at.is_(None))
-        .order_by(MailOutbox.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(MailOutbox)
+            .where(
+                MailOutbox.registration_id == registration_id,
+                MailOutbox.kind == kind,
+                MailOutbox.sent_at.is_(None),
+                MailOutbox.failed_at.is_(None),
+            )
+            .order_by(MailOutbox.id)
+        )
+    )
 
 
 def _drop_obsolete(rows: list[MailOutbox]) -> None:
@@ -58,8 +67,9 @@ def _handed_marker(rows: list[MailOutbox]) -> str:
     return HANDED_KEY.format(rows[-1].id)
 
 
-def _delivery_failed(registration: Registration, rows: list[MailOutbox], error: Exception,
-                     kind: MailKind) -> None:
+def _delivery_failed(
+    registration: Registration, rows: list[MailOutbox], error: Exception, kind: MailKind
+) -> None:
     """Log the failure; after the last retry, mark the mail (and a pending space) failed."""
     job = get_current_job()
     retries_left = job.retries_left if job is not None else 0
@@ -70,16 +80,28 @@ def _delivery_failed(registration: Registration, rows: list[MailOutbox], error: 
     address = mask_email(registration.email)
     if retries_left:
         attempt = len(RETRY_INTERVALS) - retries_left
-        log.warning("%s to %s failed (%s); retry %d/%d in %ds", kind, address, error,
-                    attempt + 1, len(RETRY_INTERVALS), RETRY_INTERVALS[attempt])
+        log.warning(
+            "%s to %s failed (%s); retry %d/%d in %ds",
+            kind,
+            address,
+            error,
+            attempt + 1,
+            len(RETRY_INTERVALS),
+            RETRY_INTERVALS[attempt],
+        )
     else:
         now = utcnow()
         for row in rows:
             row.failed_at = now
         if kind == MailKind.ACTIVATION_CODE and registration.state in LIVE_STATES:
             registration.state = RegistrationState.MAIL_FAILED
-        log.error("%s to %s failed for good (%s): registration %s needs a resend",
-                  kind, address, error, registration.id)
+        log.error(
+            "%s to %s failed for good (%s): registration %s needs a resend",
+            kind,
+            address,
+            error,
+            registration.id,
+        )
     db.session.commit()
 
 
@@ -95,8 +117,7 @@ def send_activation_code(registration_id: int) -> str:
     rows = _unsent(registration_id, MailKind.ACTIVATION_CODE)
     if registration is None or registration.state not in LIVE_STATES:
         _drop_obsolete(rows)
-        log.info("activation code for registration %s skipped: no longer pending",
-                 registration_id)
+        log.info("activation code for registration %s skipped: no longer pending", registration_id)
         return "skipped"
     if not rows:
         log.info("activation code for registration %s already sent", registration_id)
@@ -140,8 +161,11 @@ def send_activation_code(registration_id: int) -> str:
     count_handed(MailKind.ACTIVATION_CODE, rows)
     codes.set_code_expiry(connection, registration.id, ttl)
     connection.set(_handed_marker(rows), 1, ex=HANDED_SECONDS)
-    log.info("activation code handed to SMTP for %s (registration %s)",
-             mask_email(registration.email), registration.id)
+    log.info(
+        "activation code handed to SMTP for %s (registration %s)",
+        mask_email(registration.email),
+        registration.id,
+    )
     _mark_code_sent(registration, rows, handed_at)
     return "sent"
 
@@ -156,8 +180,11 @@ def _mark_code_sent(registration: Registration, rows: list[MailOutbox], handed_a
     db.session.execute(
         update(Registration)
         .where(Registration.id == registration.id, Registration.state.in_(LIVE_STATES))
-        .values(state=RegistrationState.CODE_SENT, code_sent_at=handed_at,
-                code_expires_at=handed_at + timedelta(seconds=_code_ttl()))
+        .values(
+            state=RegistrationState.CODE_SENT,
+            code_sent_at=handed_at,
+            code_expires_at=handed_at + timedelta(seconds=_code_ttl()),
+        )
     )
     db.session.commit()
 
@@ -191,8 +218,7 @@ def send_already_registered(registration_id: int) -> str:
             raise
         connection.set(_handed_marker(rows), 1, ex=HANDED_SECONDS)
         count_handed(MailKind.ALREADY_REGISTERED, rows)
-        log.info("already-registered notice handed to SMTP for %s",
-                 mask_email(registration.email))
+        log.info("already-registered notice handed to SMTP for %s", mask_email(registration.email))
     now = utcnow()
     for row in rows:
         row.sent_at = now

@@ -17,17 +17,33 @@ from web.ops import metrics
 from web.outbox import MAIL_JOB_TIMEOUT, enqueue_outbox
 
 log = logging.getLogger("espace_pro.worker")
-PENDING_STATES = (RegistrationState.PENDING, RegistrationState.CODE_SENT,
-                  RegistrationState.MAIL_FAILED)
+PENDING_STATES = (
+    RegistrationState.PENDING,
+    RegistrationState.CODE_SENT,
+    RegistrationState.MAIL_FAILED,
+)
 PERSONAL_COLUMNS = (
-    "email", "password_hash", "civility", "last_name", "first_name", "company_id", "phone",
-    "contact_email", "street_number", "street_type", "street_name", "address_complement",
-    "postal_code", "city", "country", "trust_question", "trust_answer_hash",
+    "email",
+    "password_hash",
+    "civility",
+    "last_name",
+    "first_name",
+    "company_id",
+    "phone",
+    "contact_email",
+    "street_number",
+    "street_type",
+    "street_name",
+    "address_complement",
+    "postal_code",
+    "city",
+    "country",
+    "trust_question",
+    "trust_answer_hash",
 )
 # A row younger than this may simply be waiting for the web process to enqueue it.
 RECONCILE_GRACE = timedelta(seconds=60)
-LIVE_JOB_STATUSES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED,
-                     JobStatus.DEFERRED}
+LIVE_JOB_STATUSES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
 
 
 def expire_registrations() -> int:
@@ -52,8 +68,9 @@ def expire_registrations() -> int:
     db.session.commit()
     if overdue:
         metrics.count("registrations_expired", amount=len(overdue))
-        log.info("expired %d unactivated registration(s); their addresses are free again",
-                 len(overdue))
+        log.info(
+            "expired %d unactivated registration(s); their addresses are free again", len(overdue)
+        )
     return len(overdue)
 
 

@@ -32,8 +32,12 @@ from web.urls import public_url_for
 log = logging.getLogger("espace_pro.worker")
 
 
-def _send_once(registration_id: int, kind: MailKind,
-               build: Callable[[Registration], Message], capped: bool = False) -> str:
+def _send_once(
+    registration_id: int,
+    kind: MailKind,
+    build: Callable[[Registration], Message],
+    capped: bool = False,
+) -> str:
     """Send the owed mail of this kind once, to an active subscriber (within the daily
     cap of the address when `capped`: mails anyone may ask for)."""
     registration = db.session.get(Registration, registration_id)
@@ -66,41 +70,67 @@ def _send_once(registration_id: int, kind: MailKind,
 
 def send_password_changed(registration_id: int) -> str:
     """Tell the subscriber their password was changed from the space."""
-    return _send_once(registration_id, MailKind.PASSWORD_CHANGED, lambda registration: (
-        render_mail("password_changed", subject=_l("Votre mot de passe espace-pro a été modifié"),
-                    recipient=registration.email, registration=registration,
-                    language=registration.preferred_locale,
-                    changed_at=utcnow(), recovery_url=public_url_for("recovery.forgot_password"))
-    ))
+    return _send_once(
+        registration_id,
+        MailKind.PASSWORD_CHANGED,
+        lambda registration: render_mail(
+            "password_changed",
+            subject=_l("Votre mot de passe espace-pro a été modifié"),
+            recipient=registration.email,
+            registration=registration,
+            language=registration.preferred_locale,
+            changed_at=utcnow(),
+            recovery_url=public_url_for("recovery.forgot_password"),
+        ),
+    )
 
 
 def send_password_reset(registration_id: int) -> str:
     """Confirm a password reset made through recovery."""
-    return _send_once(registration_id, MailKind.PASSWORD_RESET, lambda registration: (
-        render_mail("password_reset",
-                    subject=_l("Votre mot de passe espace-pro a été réinitialisé"),
-                    recipient=registration.email, registration=registration,
-                    language=registration.preferred_locale,
-                    changed_at=utcnow(), recovery_url=public_url_for("recovery.forgot_password"))
-    ))
+    return _send_once(
+        registration_id,
+        MailKind.PASSWORD_RESET,
+        lambda registration: render_mail(
+            "password_reset",
+            subject=_l("Votre mot de passe espace-pro a été réinitialisé"),
+            recipient=registration.email,
+            registration=registration,
+            language=registration.preferred_locale,
+            changed_at=utcnow(),
+            recovery_url=public_url_for("recovery.forgot_password"),
+        ),
+    )
 
 
 def send_reset_link(registration_id: int) -> str:
     """Mail a single-use, 1-hour link to choose a new password."""
-    return _send_once(registration_id, MailKind.RESET_LINK, lambda registration: (
-        render_mail("reset_link", subject=_l("Réinitialisation de votre mot de passe espace-pro"),
-                    recipient=registration.email, registration=registration,
-                    language=registration.preferred_locale,
-                    reset_url=public_url_for("recovery.reset",
-                                             jeton=make_reset_token(registration)))
-    ), capped=True)
+    return _send_once(
+        registration_id,
+        MailKind.RESET_LINK,
+        lambda registration: render_mail(
+            "reset_link",
+            subject=_l("Réinitialisation de votre mot de passe espace-pro"),
+            recipient=registration.email,
+            registration=registration,
+            language=registration.preferred_locale,
+            reset_url=public_url_for("recovery.reset", jeton=make_reset_token(registration)),
+        ),
+        capped=True,
+    )
 
 
 def send_subscriber_number(registration_id: int) -> str:
     """Mail the subscriber number to the address of an active space."""
-    return _send_once(registration_id, MailKind.SUBSCRIBER_NUMBER, lambda registration: (
-        render_mail("subscriber_number", subject=_l("Votre numéro d'abonné espace-pro"),
-                    recipient=registration.email, registration=registration,
-                    language=registration.preferred_locale,
-                    login_url=public_url_for("account.login"))
-    ), capped=True)
+    return _send_once(
+        registration_id,
+        MailKind.SUBSCRIBER_NUMBER,
+        lambda registration: render_mail(
+            "subscriber_number",
+            subject=_l("Votre numéro d'abonné espace-pro"),
+            recipient=registration.email,
+            registration=registration,
+            language=registration.preferred_locale,
+            login_url=public_url_for("account.login"),
+        ),
+        capped=True,
+    )

@@ -20,9 +20,7 @@ def _environment() -> Environment:
     """The app's Jinja environment (filters, gettext), loading mail templates."""
     extensions = current_app.extensions
     if "mail_jinja" not in extensions:
-        extensions["mail_jinja"] = current_app.jinja_env.overlay(
-            loader=FileSystemLoader(TEMPLATES)
-        )
+        extensions["mail_jinja"] = current_app.jinja_env.overlay(loader=FileSystemLoader(TEMPLATES))
     return extensions["mail_jinja"]
 
 
@@ -37,8 +35,9 @@ def _refuse_control_characters(**headers: str) -> None:
             raise ValueError(f"The mail's {name} contains a control character: not sent.")
 
 
-def render_mail(name: str, subject: str, recipient: str, language: str | None = None,
-                **context) -> Message:
+def render_mail(
+    name: str, subject: str, recipient: str, language: str | None = None, **context
+) -> Message:
     """A multipart (text + HTML) mail from templates `name.txt` and `name.html`, in
     `language` (the recipient's; French when unknown). `subject` may be a lazy string."""
     language = language if language in LANGUAGES else current_app.config["BABEL_DEFAULT_LOCALE"]

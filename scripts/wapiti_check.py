@@ -51,8 +51,9 @@ class Acceptance:
 
     def covers(self, finding: Finding) -> bool:
         """True when this row justifies the finding."""
-        return (self.category.casefold() == finding.category.casefold()
-                and fnmatch.fnmatchcase(finding.path, self.path))
+        return self.category.casefold() == finding.category.casefold() and fnmatch.fnmatchcase(
+            finding.path, self.path
+        )
 
 
 def _level(value: object) -> int:
@@ -70,12 +71,16 @@ def read_findings(report: dict) -> list[Finding]:
     for section in SECTIONS:
         for category, entries in (report.get(section) or {}).items():
             for entry in entries or []:
-                findings.append(Finding(
-                    category=category, level=_level(entry.get("level")),
-                    method=str(entry.get("method") or ""), path=str(entry.get("path") or ""),
-                    parameter=str(entry.get("parameter") or ""),
-                    info=" ".join(str(entry.get("info") or "").split()),
-                ))
+                findings.append(
+                    Finding(
+                        category=category,
+                        level=_level(entry.get("level")),
+                        method=str(entry.get("method") or ""),
+                        path=str(entry.get("path") or ""),
+                        parameter=str(entry.get("parameter") or ""),
+                        info=" ".join(str(entry.get("info") or "").split()),
+                    )
+                )
     return findings
 
 
@@ -139,13 +144,16 @@ def main(argv: list[str]) -> int:
         return 2
     accepted = read_acceptances(security.read_text(encoding="utf-8"))
     lines, failures = verdict(findings, accepted)
-    print(f"wapiti check: {len(findings)} finding(s), {len(accepted)} accepted row(s) "
-          f"in {security}")
+    print(
+        f"wapiti check: {len(findings)} finding(s), {len(accepted)} accepted row(s) in {security}"
+    )
     for line in lines:
         print(line)
     if failures:
-        print(f"wapiti check: {failures} finding(s) of medium or higher severity are not "
-              f"justified in « Scanner findings » of {security}: fix them or justify them.")
+        print(
+            f"wapiti check: {failures} finding(s) of medium or higher severity are not "
+            f"justified in « Scanner findings » of {security}: fix them or justify them."
+        )
         return 1
     print("wapiti check: no unjustified finding of medium or higher severity.")
     return 0

@@ -57,8 +57,9 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app_config(database_url: str, redis_url: str, tmp_path: Path, smtp_server: MailSink,
-               outbox: list) -> dict:
+def app_config(
+    database_url: str, redis_url: str, tmp_path: Path, smtp_server: MailSink, outbox: list
+) -> dict:
     """The overrides every test app gets; tests may change them before `app` is built."""
     return {
         "TESTING": True,

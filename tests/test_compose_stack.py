@@ -65,8 +65,9 @@ def interpolate(value: str, supplied: dict[str, str]) -> str:
     return INTERPOLATION.sub(substitute, value)
 
 
-def service_environment(service: dict, mapped: dict[str, str], supplied: dict[str, str],
-                        extra: dict[str, str]) -> dict[str, str]:
+def service_environment(
+    service: dict, mapped: dict[str, str], supplied: dict[str, str], extra: dict[str, str]
+) -> dict[str, str]:
     """The service's compose environment, hostnames mapped to this machine."""
     env = {name: os.environ[name] for name in INHERITED if name in os.environ}
     # The image's python, flask and gunicorn are the venv's here.
@@ -90,10 +91,13 @@ def empty_database(database_url: str) -> None:
         if engine.dialect.name == "postgresql":
             # Enum types outlive their tables; a migration creating one again would fail.
             with engine.begin() as connection:
-                for (name,) in connection.execute(text(
+                for (name,) in connection.execute(
+                    text(
                         "SELECT t.typname FROM pg_type t JOIN pg_namespace n "
                         "ON n.oid = t.typnamespace "
-                        "WHERE n.nspname = current_schema() AND t.typtype = 'e'")):
+                        "WHERE n.nspname = current_schema() AND t.typtype = 'e'"
+                    )
+                ):
                     connection.execute(text(f'DROP TYPE IF EXISTS "{name}" CASCADE'))
     finally:
         engine.dispose()
@@ -117,8 +121,13 @@ def session_members(sid: int) -> list[int]:
     return members
 
 
-def wait_until(condition: Callable[[], object], timeout: float, what: str,
-               processes: dict | None = None, interval: float = 0.1):
+def wait_until(
+    condition: Callable[[], object],
+    timeout: float,
+    what: str,
+    processes: dict | None = None,
+    interval: float = 0.1,
+):
     """Poll until `condition()` is truthy; fail early if a watched process died."""
     deadline = time.monotonic() + timeout
     while True:
@@ -146,7 +155,12 @@ class Stack:
         err = (self.log_dir / f"{name}.stderr").open("wb")
         self.files += [out, err]
         process = subprocess.Popen(  # noqa: S603 - the compose file's own commands
-            command, cwd=ROOT, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
         self.processes[name] = process
@@ -180,8 +194,9 @@ def get_form(http: requests.Session, url: str) -> str:
     return csrf_token(page.text)
 
 
-def submit(http: requests.Session, base: str, path: str, data: dict,
-           then: str) -> requests.Response:
+def submit(
+    http: requests.Session, base: str, path: str, data: dict, then: str
+) -> requests.Response:
     """GET the form for its token, POST it, follow the redirects; check where they lead."""
     token = get_form(http, base + path)
     response = http.post(base + path, data={"csrf_token": token, **data}, timeout=30)
@@ -193,7 +208,8 @@ def submit(http: requests.Session, base: str, path: str, data: dict,
 
 
 def test_compose_services_run_a_sign_up_end_to_end(
-        tmp_path, database_url, redis_url, smtp_server, outbox):
+    tmp_path, database_url, redis_url, smtp_server, outbox
+):
     services = compose_services()
     commands = {name: list(services[name]["command"]) for name in ("migrate", "web", "worker")}
     web_env = services["web"]["environment"]
@@ -270,14 +286,26 @@ def test_compose_services_run_a_sign_up_end_to_end(
         assert http.get(base + "/courriels/", timeout=10).status_code == 404
 
         submit(http, base, "/inscription/etape-1", {"accept": "y"}, then="/inscription/etape-2")
-        submit(http, base, "/inscription/etape-2", {
-            "email": EMAIL, "email_confirm": EMAIL,
-            "password": PASSWORD, "password_confirm": PASSWORD,
-        }, then="/inscription/etape-3")
-        submit(http, base, "/inscription/etape-3", profile_data(contact_email=EMAIL),
-               then="/inscription/confirmation")
-        waiting = submit(http, base, "/inscription/confirmation", {},
-                         then="/inscription/attente")
+        submit(
+            http,
+            base,
+            "/inscription/etape-2",
+            {
+                "email": EMAIL,
+                "email_confirm": EMAIL,
+                "password": PASSWORD,
+                "password_confirm": PASSWORD,
+            },
+            then="/inscription/etape-3",
+        )
+        submit(
+            http,
+            base,
+            "/inscription/etape-3",
+            profile_data(contact_email=EMAIL),
+            then="/inscription/confirmation",
+        )
+        waiting = submit(http, base, "/inscription/confirmation", {}, then="/inscription/attente")
         assert "Vous êtes en attente du code d'activation" in waiting.text
         assert EMAIL in waiting.text
 
@@ -286,8 +314,9 @@ def test_compose_services_run_a_sign_up_end_to_end(
 
         code = code_from(wait_until(mail_arrived, 30, "the activation mail", running)[0])
 
-        success = submit(http, base, "/activation/", {"email": EMAIL, "code": code},
-                         then="/activation/reussie")
+        success = submit(
+            http, base, "/activation/", {"email": EMAIL, "code": code}, then="/activation/reussie"
+        )
         assert "Votre inscription a été réalisée le" in success.text
         number = re.search(r'class="subscriber-number">(\d+)<', success.text)
         assert number and re.fullmatch(r"\d{14}", number.group(1)), success.text[:3000]
@@ -304,8 +333,11 @@ def test_compose_services_run_a_sign_up_end_to_end(
             except subprocess.TimeoutExpired:
                 pytest.fail(f"{name} still running 15 s after SIGTERM")
         for name, sid in sessions.items():
-            wait_until(lambda sid=sid: not session_members(sid), 5,
-                       f"{name}'s children (gunicorn workers, rq cron/scheduler) to exit")
+            wait_until(
+                lambda sid=sid: not session_members(sid),
+                5,
+                f"{name}'s children (gunicorn workers, rq cron/scheduler) to exit",
+            )
         assert web.returncode == 0, f"web exited with {web.returncode}"
         assert worker.returncode == 0, f"worker exited with {worker.returncode}"
         ok = True

@@ -94,7 +94,7 @@ def register_extensions(app: Flask) -> None:
 def limits_storage_uri(redis_url: str) -> str:
     """The `limits` library's name for the app's Redis (unix sockets have their own scheme)."""
     if redis_url.startswith("unix://"):
-        return "redis+unix://" + redis_url[len("unix://"):]
+        return "redis+unix://" + redis_url[len("unix://") :]
     return redis_url
 
 

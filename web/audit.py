@@ -11,7 +11,8 @@ from web.models import AuditEvent
 def record(registration_id: int, kind: str, detail: str | None = None) -> AuditEvent:
     """Add an event to the session; the caller's commit saves it with its change."""
     ip = request.remote_addr if has_request_context() else None
-    event = AuditEvent(registration_id=registration_id, kind=kind,
-                       detail=(detail or None) and detail[:255], ip=ip)
+    event = AuditEvent(
+        registration_id=registration_id, kind=kind, detail=(detail or None) and detail[:255], ip=ip
+    )
     db.session.add(event)
     return event

@@ -124,8 +124,14 @@ def main() -> int:
         if with_mailbox:
             print(f"Courriels envoyés : {display_url(host, port, '/courriels/')}")
         sys.stdout.flush()
-        run_simple(host, port, app, use_reloader=False, threaded=True,
-                   request_handler=PathOnlyRequestHandler)
+        run_simple(
+            host,
+            port,
+            app,
+            use_reloader=False,
+            threaded=True,
+            request_handler=PathOnlyRequestHandler,
+        )
     except KeyboardInterrupt:
         pass
     finally:

@@ -14,8 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from web.extensions import limiter
 
-BACKEND_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
-                  OperationalError)
+BACKEND_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OperationalError)
 
 MESSAGES = {
     400: (_l("Requête invalide"), _l("La requête n'a pas pu être traitée.")),

@@ -56,8 +56,13 @@ def remember_language(code: str, next_path: str | None) -> Response:
     """Go back to the page, with the chosen language kept for a year in the `lang` cookie."""
     response = redirect(safe_next(next_path))
     response.set_cookie(
-        LANGUAGE_COOKIE, code, max_age=LANGUAGE_COOKIE_SECONDS, path="/", samesite="Lax",
-        httponly=True, secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        LANGUAGE_COOKIE,
+        code,
+        max_age=LANGUAGE_COOKIE_SECONDS,
+        path="/",
+        samesite="Lax",
+        httponly=True,
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
     )
     return response
 

@@ -36,8 +36,13 @@ def configured(name: str) -> Callable[[], str]:
 
 
 LIMIT_SETTINGS = (
-    "RATELIMIT_CONFIRM_IP", "RATELIMIT_RESEND", "RATELIMIT_RESEND_IP", "RATELIMIT_ACTIVATION",
-    "RATELIMIT_ACTIVATION_IP", "RATELIMIT_LOGIN_IP", "RATELIMIT_RECOVERY",
+    "RATELIMIT_CONFIRM_IP",
+    "RATELIMIT_RESEND",
+    "RATELIMIT_RESEND_IP",
+    "RATELIMIT_ACTIVATION",
+    "RATELIMIT_ACTIVATION_IP",
+    "RATELIMIT_LOGIN_IP",
+    "RATELIMIT_RECOVERY",
     "RATELIMIT_RECOVERY_IP",
 )
 CONFIRM_IP = configured("RATELIMIT_CONFIRM_IP")
@@ -56,14 +61,16 @@ def check_limit_settings(app: Flask) -> None:
         try:
             parse_many(app.config[name])
         except ValueError as error:
-            raise RuntimeError(f"{name}={app.config[name]!r} is not a rate limit such as "
-                               f"'10 per hour' ({error}).") from None
+            raise RuntimeError(
+                f"{name}={app.config[name]!r} is not a rate limit such as '10 per hour' ({error})."
+            ) from None
 
 
 def address_fingerprint(address: str) -> str:
     """A keyed hash of a normalised address, for Redis keys (the address never in clear)."""
-    key = hmac.new(current_app.config["SECRET_KEY"].encode(), b"espace-pro address key",
-                   hashlib.sha256).digest()
+    key = hmac.new(
+        current_app.config["SECRET_KEY"].encode(), b"espace-pro address key", hashlib.sha256
+    ).digest()
     return hmac.new(key, address.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
 
 
@@ -101,20 +108,28 @@ def retry_message(reset_at: float) -> str:
     """When to try again: in N minutes within the hour, else a time (and day) in Paris."""
     minutes = max(1, round((reset_at - time.time()) / 60))
     if minutes <= 60:
-        return _("Vous avez fait trop de demandes. Réessayez dans %(minutes)d minute(s).",
-                 minutes=minutes)
+        return _(
+            "Vous avez fait trop de demandes. Réessayez dans %(minutes)d minute(s).",
+            minutes=minutes,
+        )
     # Rounded up to the minute, so "après 14:05" is never too early.
     moment = datetime.fromtimestamp(math.ceil(reset_at / 60) * 60, PARIS)
     today = datetime.fromtimestamp(time.time(), PARIS).date()
     hour = moment.strftime("%H:%M")
     if moment.date() == today:
-        return _("Vous avez fait trop de demandes. Réessayez après %(time)s (heure de Paris).",
-                 time=hour)
+        return _(
+            "Vous avez fait trop de demandes. Réessayez après %(time)s (heure de Paris).", time=hour
+        )
     if moment.date() == today + timedelta(days=1):
-        return _("Vous avez fait trop de demandes. Réessayez demain après %(time)s (heure de "
-                 "Paris).", time=hour)
-    return _("Vous avez fait trop de demandes. Réessayez le %(date)s après %(time)s (heure de "
-             "Paris).", date=format_date(moment.date(), "d MMMM y"), time=hour)
+        return _(
+            "Vous avez fait trop de demandes. Réessayez demain après %(time)s (heure de Paris).",
+            time=hour,
+        )
+    return _(
+        "Vous avez fait trop de demandes. Réessayez le %(date)s après %(time)s (heure de Paris).",
+        date=format_date(moment.date(), "d MMMM y"),
+        time=hour,
+    )
 
 
 def retry_after() -> tuple[float, int]:

@@ -17,8 +17,10 @@ def password_fingerprint(registration: Registration) -> str:
 
 def make_reset_token(registration: Registration) -> str:
     """The token of a reset link for the subscriber's current password."""
-    return make_token(TokenPurpose.PASSWORD_RESET,
-                      {"id": registration.id, "pw": password_fingerprint(registration)})
+    return make_token(
+        TokenPurpose.PASSWORD_RESET,
+        {"id": registration.id, "pw": password_fingerprint(registration)},
+    )
 
 
 def read_reset_token(token: str) -> TokenCheck:
@@ -30,7 +32,10 @@ def read_reset_token(token: str) -> TokenCheck:
         return check
     payload = check.value if isinstance(check.value, dict) else {}
     registration = db.session.get(Registration, payload.get("id") or 0)
-    if (registration is None or registration.state != "active"
-            or payload.get("pw") != password_fingerprint(registration)):
+    if (
+        registration is None
+        or registration.state != "active"
+        or payload.get("pw") != password_fingerprint(registration)
+    ):
         return TokenCheck(TokenStatus.INVALID)
     return TokenCheck(TokenStatus.VALID, registration, check.issued_at)

@@ -29,8 +29,14 @@ View = TypeVar("View", bound=Callable)
 class DatabaseIdConverter(IntegerConverter):
     """``<int:…>`` in URLs, bounded to what an id column holds (out of range: 404)."""
 
-    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
-                 max: int | None = MAX_DATABASE_ID, signed: bool = False) -> None:  # noqa: A002
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,  # noqa: A002
+        max: int | None = MAX_DATABASE_ID,
+        signed: bool = False,
+    ) -> None:  # noqa: A002
         super().__init__(map, fixed_digits, min, max, signed)
 
 

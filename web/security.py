@@ -19,10 +19,19 @@ SECURE_SESSION_COOKIE = "__Host-session"
 MIN_SECRET_LENGTH = 32
 MIN_SECRET_DISTINCT_CHARACTERS = 8
 # Values copied from examples and tutorials; all but the last two are short anyway.
-PLACEHOLDER_SECRETS = frozenset({
-    "change-me", "changeme", "secret", "dev", "development", "default", "your-secret-key",
-    "please-change-this-secret-key-now", "replace-with-a-long-random-secret-key",
-})
+PLACEHOLDER_SECRETS = frozenset(
+    {
+        "change-me",
+        "changeme",
+        "secret",
+        "dev",
+        "development",
+        "default",
+        "your-secret-key",
+        "please-change-this-secret-key-now",
+        "replace-with-a-long-random-secret-key",
+    }
+)
 # Pages everyone sees alike; any other response may show personal data or carry a form.
 PUBLIC_ENDPOINTS = frozenset({"static", "main.landing", "main.subscription", "main.terms"})
 
@@ -39,8 +48,11 @@ def production_problems(app: Flask) -> list[str]:
     """What makes this configuration unsafe to serve in production, one sentence each."""
     problems = []
     secret = app.config.get("SECRET_KEY") or ""
-    if (len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < MIN_SECRET_DISTINCT_CHARACTERS
-            or str(secret).lower() in PLACEHOLDER_SECRETS):
+    if (
+        len(secret) < MIN_SECRET_LENGTH
+        or len(set(secret)) < MIN_SECRET_DISTINCT_CHARACTERS
+        or str(secret).lower() in PLACEHOLDER_SECRETS
+    ):
         problems.append(
             f"SECRET_KEY is too weak: use at least {MIN_SECRET_LENGTH} random characters, "
             'e.g. python -c "import secrets; print(secrets.token_urlsafe(48))".'
@@ -70,8 +82,12 @@ def configure_session_cookie(app: Flask) -> None:
         secure = app.config["APP_ENV"] == "production"
     if secure:
         # __Host-: the browser keeps it only if Secure, Path=/ and without Domain.
-        app.config.update(SESSION_COOKIE_SECURE=True, SESSION_COOKIE_NAME=SECURE_SESSION_COOKIE,
-                          SESSION_COOKIE_PATH="/", SESSION_COOKIE_DOMAIN=None)
+        app.config.update(
+            SESSION_COOKIE_SECURE=True,
+            SESSION_COOKIE_NAME=SECURE_SESSION_COOKIE,
+            SESSION_COOKIE_PATH="/",
+            SESSION_COOKIE_DOMAIN=None,
+        )
     # The cookie never outlives the server-side session's absolute limit.
     absolute = timedelta(seconds=app.config["SESSION_ABSOLUTE_SECONDS"])
     if app.permanent_session_lifetime > absolute:

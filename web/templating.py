@@ -57,9 +57,12 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def globals_():
-        return {"current_locale": lambda: str(get_locale() or "fr"), "login_url": login_url,
-                "has_endpoint": lambda endpoint: endpoint in app.view_functions,
-                "language_switch_url": language_switch_url}
+        return {
+            "current_locale": lambda: str(get_locale() or "fr"),
+            "login_url": login_url,
+            "has_endpoint": lambda endpoint: endpoint in app.view_functions,
+            "language_switch_url": language_switch_url,
+        }
 
     def language_switch_url(code: str) -> str:
         # Back to this very page (its query included) once the language is chosen.

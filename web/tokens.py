@@ -47,8 +47,7 @@ def make_token(purpose: TokenPurpose, value: Any) -> str:
 def check_token(purpose: TokenPurpose, token: str, max_age: int) -> TokenCheck:
     """Read a token: valid with its value, expired, or invalid."""
     try:
-        value, issued_at = _serializer(purpose).loads(token, max_age=max_age,
-                                                      return_timestamp=True)
+        value, issued_at = _serializer(purpose).loads(token, max_age=max_age, return_timestamp=True)
         return TokenCheck(TokenStatus.VALID, value, issued_at)
     except SignatureExpired:
         return TokenCheck(TokenStatus.EXPIRED)

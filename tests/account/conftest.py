@@ -15,15 +15,18 @@ EMAIL = "helene.lefevre@example.com"
 def post_form(client, url: str, data: dict, follow: bool = False, action: str | None = None):
     """GET a page for its CSRF token, then POST the form (to `action` when given)."""
     page = client.get(url)
-    return client.post(action or url,
-                       data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data},
-                       follow_redirects=follow)
+    return client.post(
+        action or url,
+        data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data},
+        follow_redirects=follow,
+    )
 
 
 def log_in(client, email: str = EMAIL, password: str = PASSWORD, follow: bool = False):
     """Submit the login form."""
-    return post_form(client, "/espace/connexion", {"email": email, "password": password},
-                     follow=follow)
+    return post_form(
+        client, "/espace/connexion", {"email": email, "password": password}, follow=follow
+    )
 
 
 @pytest.fixture

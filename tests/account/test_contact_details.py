@@ -21,8 +21,7 @@ NEW_CONTACT = {
 }
 
 
-def test_contact_details_are_saved_normalised_and_recorded_in_the_history(
-        app, client, subscriber):
+def test_contact_details_are_saved_normalised_and_recorded_in_the_history(app, client, subscriber):
     log_in(client)
     response = post_form(client, "/espace/coordonnees", NEW_CONTACT, follow=True)
     html = response.get_data(as_text=True)
@@ -31,17 +30,24 @@ def test_contact_details_are_saved_normalised_and_recorded_in_the_history(
     with app.app_context():
         saved = db.session.get(Registration, subscriber.id)
         assert (saved.phone, saved.contact_email, saved.country) == (
-            "+442079460958", "contact.cabinet@example.com", "GB")
+            "+442079460958",
+            "contact.cabinet@example.com",
+            "GB",
+        )
         assert saved.last_name == subscriber.last_name  # identity is not editable here
         kinds = db.session.scalars(select(AuditEvent.kind)).all()
         assert "contact_changed" in kinds
 
 
 def test_bad_contact_details_get_messages_beside_the_fields_and_change_nothing(
-        app, client, subscriber):
+    app, client, subscriber
+):
     log_in(client)
-    response = post_form(client, "/espace/coordonnees",
-                         NEW_CONTACT | {"phone": "12", "country": "FR", "postal_code": "7501"})
+    response = post_form(
+        client,
+        "/espace/coordonnees",
+        NEW_CONTACT | {"phone": "12", "country": "FR", "postal_code": "7501"},
+    )
     html = unescape(response.get_data(as_text=True))
     assert response.status_code == 200
     assert 'id="phone-error"' in html and "n'est pas valide" in html

@@ -15,8 +15,7 @@ CODE_PATTERN = re.compile(r"\b[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-
 ANY_CODE_PATTERN = re.compile(r"[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}")
 # The one message every refused activation shows (wrong code, unknown address, expired).
 REFUSED = (
-    "L'adresse électronique ou le code d'activation est incorrect, ou ce code n'est plus "
-    "valable."
+    "L'adresse électronique ou le code d'activation est incorrect, ou ce code n'est plus valable."
 )
 BUSY = "Votre code est en cours de traitement"
 ACTIVATED = "Votre inscription a été réalisée le"
@@ -27,8 +26,7 @@ def activate(client: FlaskClient, email: str, code: str, follow: bool = True):
     page = client.get("/activation/")
     return client.post(
         "/activation/",
-        data={"csrf_token": csrf_token(page.get_data(as_text=True)), "email": email,
-              "code": code},
+        data={"csrf_token": csrf_token(page.get_data(as_text=True)), "email": email, "code": code},
         follow_redirects=follow,
     )
 
@@ -67,12 +65,16 @@ def html_of(mail) -> str:
 def resend(client: FlaskClient):
     """Click « Renvoyer le code » on the waiting page (its form's token) and follow."""
     page = Page(client.get("/inscription/attente"))
-    (form,) = [node for node in page.main.find_all("form")
-               if node.attrs.get("action") == "/inscription/attente/renvoyer"]
+    (form,) = [
+        node
+        for node in page.main.find_all("form")
+        if node.attrs.get("action") == "/inscription/attente/renvoyer"
+    ]
     assert "Renvoyer le code" in form.text
     token = csrf_token(page.html)
-    return client.post("/inscription/attente/renvoyer", data={"csrf_token": token},
-                       follow_redirects=True)
+    return client.post(
+        "/inscription/attente/renvoyer", data={"csrf_token": token}, follow_redirects=True
+    )
 
 
 def ask_new_code(client: FlaskClient, email: str):

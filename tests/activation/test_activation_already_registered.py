@@ -35,13 +35,15 @@ def assert_no_code(mail) -> None:
 
 
 def test_sign_up_with_an_active_address_shows_the_same_waiting_page_and_mails_a_notice(
-        app, run_worker, outbox, count, registration, outbox_rows):
+    app, run_worker, outbox, count, registration, outbox_rows
+):
     first = WizardActions(app.test_client())
     first_page = first.complete(email=EMAIL)
     run_worker()
     code = outbox[0]
-    number = activated_number(activate(app.test_client(), EMAIL, re.search(
-        ANY_CODE_PATTERN, text_of(code)).group(0)))
+    number = activated_number(
+        activate(app.test_client(), EMAIL, re.search(ANY_CODE_PATTERN, text_of(code)).group(0))
+    )
     assert number is not None
 
     second_page = WizardActions(app.test_client()).complete(email=EMAIL)
@@ -58,12 +60,15 @@ def test_sign_up_with_an_active_address_shows_the_same_waiting_page_and_mails_a_
     space = registration()
     assert space.state == RegistrationState.ACTIVE
     assert space.subscriber_number == number
-    assert [row.kind for row in outbox_rows()] == [MailKind.ACTIVATION_CODE,
-                                                    MailKind.ALREADY_REGISTERED]
+    assert [row.kind for row in outbox_rows()] == [
+        MailKind.ACTIVATION_CODE,
+        MailKind.ALREADY_REGISTERED,
+    ]
 
 
 def test_sign_up_with_a_pending_address_mails_a_notice_and_keeps_the_first_code(
-        app, sign_up, run_worker, outbox, count, registration):
+    app, sign_up, run_worker, outbox, count, registration
+):
     first_client = app.test_client()
     code = sign_up(EMAIL, client=first_client)
     first_page = first_client.get("/inscription/attente")
@@ -74,8 +79,7 @@ def test_sign_up_with_a_pending_address_mails_a_notice_and_keeps_the_first_code(
     assert waiting_text(second_page) == waiting_text(first_page)
     (notice,) = mails_to(outbox, EMAIL)[1:]
     assert notice["Subject"] == NOTICE_SUBJECT
-    assert "Une inscription est déjà en attente d'activation pour cette adresse" in text_of(
-        notice)
+    assert "Une inscription est déjà en attente d'activation pour cette adresse" in text_of(notice)
     assert "http://espace-pro.example.com/activation/nouveau-code" in text_of(notice)
     assert_no_code(notice)
     assert count(Registration) == 1
@@ -85,7 +89,8 @@ def test_sign_up_with_a_pending_address_mails_a_notice_and_keeps_the_first_code(
 
 
 def test_sign_up_with_a_pending_address_in_other_case_is_the_same_address(
-        app, sign_up, run_worker, outbox, count):
+    app, sign_up, run_worker, outbox, count
+):
     code = sign_up(EMAIL)
 
     WizardActions(app.test_client()).complete(email=EMAIL.upper())
@@ -98,7 +103,8 @@ def test_sign_up_with_a_pending_address_in_other_case_is_the_same_address(
 
 
 def test_second_sign_up_before_the_first_code_is_sent_keeps_one_valid_code(
-        app, run_worker, outbox, count):
+    app, run_worker, outbox, count
+):
     WizardActions(app.test_client()).complete(email=EMAIL)
     WizardActions(app.test_client()).complete(email=EMAIL)
 

@@ -27,13 +27,11 @@ BROWSERS = 20
 
 # Twenty posts for one address at once: more than the per-address request limit allows.
 @pytest.mark.app_config(RATELIMIT_ACTIVATION="100 per hour")
-def test_right_code_sent_by_twenty_browsers_at_once_activates_the_space_once(
-        app, sign_up, count):
+def test_right_code_sent_by_twenty_browsers_at_once_activates_the_space_once(app, sign_up, count):
     code = sign_up()
     clients = [app.test_client() for _ in range(BROWSERS)]
     # Each browser has its own session and form token before the race starts.
-    tokens = [csrf_token(client.get("/activation/").get_data(as_text=True))
-              for client in clients]
+    tokens = [csrf_token(client.get("/activation/").get_data(as_text=True)) for client in clients]
     barrier = threading.Barrier(BROWSERS, timeout=20)
     responses: list = [None] * BROWSERS
     errors: list[BaseException] = []
@@ -41,9 +39,15 @@ def test_right_code_sent_by_twenty_browsers_at_once_activates_the_space_once(
     def submit(index: int) -> None:
         try:
             barrier.wait()
-            responses[index] = clients[index].post("/activation/", data={
-                "csrf_token": tokens[index], "email": EMAIL, "code": code,
-            }, follow_redirects=True)
+            responses[index] = clients[index].post(
+                "/activation/",
+                data={
+                    "csrf_token": tokens[index],
+                    "email": EMAIL,
+                    "code": code,
+                },
+                follow_redirects=True,
+            )
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             errors.append(error)
 
@@ -74,7 +78,8 @@ def test_right_code_sent_by_twenty_browsers_at_once_activates_the_space_once(
 
 
 def test_code_being_used_by_another_request_says_so_without_calling_it_incorrect(
-        app, sign_up, registration, redis_client):
+    app, sign_up, registration, redis_client
+):
     code = sign_up()
     space = registration()
     digest = codes.code_digest(app.config["SECRET_KEY"], space.id, code)
@@ -86,7 +91,8 @@ def test_code_being_used_by_another_request_says_so_without_calling_it_incorrect
     page = Page(response)
     assert [notice for notice in page.notices() if notice.startswith(BUSY)] == [
         "Votre code est en cours de traitement : patientez quelques secondes puis "
-        "rechargez la page."]
+        "rechargez la page."
+    ]
     assert refusal_text(response) is None
     assert activated_number(response) is None
     # That other request failed to commit: the code is back, and works.

@@ -27,8 +27,9 @@ def worker_log(caplog: pytest.LogCaptureFixture):
     caplog.set_level(logging.DEBUG, logger="espace_pro.worker")
 
     def lines() -> list[str]:
-        return [record.getMessage() for record in caplog.records
-                if record.name == "espace_pro.worker"]
+        return [
+            record.getMessage() for record in caplog.records if record.name == "espace_pro.worker"
+        ]
 
     return lines
 
@@ -59,7 +60,8 @@ def refusing_smtp(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_job_run_again_after_success_sends_no_second_mail(
-        app, wizard, run_worker, outbox, registration, redis_client):
+    app, wizard, run_worker, outbox, registration, redis_client
+):
     wizard.complete()
     space = registration()
 
@@ -76,8 +78,17 @@ def test_job_run_again_after_success_sends_no_second_mail(
 
 
 def test_crash_after_the_hand_off_does_not_send_a_second_mail_on_retry(
-        app, time_machine, wizard, run_worker, outbox, registration, outbox_rows,
-        monkeypatch, enqueue_due_jobs, mail_queue):
+    app,
+    time_machine,
+    wizard,
+    run_worker,
+    outbox,
+    registration,
+    outbox_rows,
+    monkeypatch,
+    enqueue_due_jobs,
+    mail_queue,
+):
     time_machine.move_to(START, tick=True)
     original = jobs._mark_code_sent
     calls = []
@@ -98,7 +109,8 @@ def test_crash_after_the_hand_off_does_not_send_a_second_mail_on_retry(
     assert row.sent_at is None
     assert registration().state == RegistrationState.PENDING
     assert Job.fetch(row.job_id, connection=mail_queue.connection).get_status() == (
-        JobStatus.SCHEDULED)
+        JobStatus.SCHEDULED
+    )
 
     time_machine.shift(timedelta(seconds=RETRY_INTERVALS[0] + 1))
     assert enqueue_due_jobs() == 1
@@ -110,7 +122,8 @@ def test_crash_after_the_hand_off_does_not_send_a_second_mail_on_retry(
     assert row.sent_at is not None
     assert registration().state == RegistrationState.CODE_SENT
     assert Job.fetch(row.job_id, connection=mail_queue.connection).get_status() == (
-        JobStatus.FINISHED)
+        JobStatus.FINISHED
+    )
     assert activated_number(activate(app.test_client(), EMAIL, code_from(outbox[0])))
 
 
@@ -121,12 +134,12 @@ def run_production_worker(app) -> None:
     connection = app.extensions["redis"]
     queues = [Queue(name, connection=connection) for name in ("mail", "maintenance")]
     with app.app_context():
-        SessionPerJobWorker(queues, connection=connection).work(burst=True,
-                                                                logging_level="WARNING")
+        SessionPerJobWorker(queues, connection=connection).work(burst=True, logging_level="WARNING")
 
 
 def test_database_failure_in_one_job_does_not_break_the_next_job_of_the_worker(
-        app, outbox, registration, monkeypatch):
+    app, outbox, registration, monkeypatch
+):
     # Two confirmations; the first job's commit fails for real (a flush error leaves the
     # session needing a rollback). The worker keeps running: the next job must still work.
     WizardActions(app.test_client()).complete(email="helene.lefevre@example.com")
@@ -154,8 +167,18 @@ def test_database_failure_in_one_job_does_not_break_the_next_job_of_the_worker(
 
 
 def test_smtp_refusal_schedules_a_retry_in_30_seconds_then_the_mail_arrives_once(
-        app, time_machine, wizard, run_worker, outbox, registration, outbox_rows,
-        refusing_smtp, enqueue_due_jobs, mail_queue, worker_log):
+    app,
+    time_machine,
+    wizard,
+    run_worker,
+    outbox,
+    registration,
+    outbox_rows,
+    refusing_smtp,
+    enqueue_due_jobs,
+    mail_queue,
+    worker_log,
+):
     time_machine.move_to(START, tick=True)
     refusals = refusing_smtp(1)
     wizard.complete()
@@ -171,8 +194,10 @@ def test_smtp_refusal_schedules_a_retry_in_30_seconds_then_the_mail_arrives_once
     assert registry.get_job_ids() == [row.job_id]
     delay = registry.get_scheduled_time(row.job_id) - datetime.now(UTC)
     assert timedelta(seconds=25) < delay <= timedelta(seconds=30)
-    assert f"activation_code to {MASKED} failed (SMTP refused the mail (SMTPDataError 451)); " \
-           "retry 1/5 in 30s" in worker_log()
+    assert (
+        f"activation_code to {MASKED} failed (SMTP refused the mail (SMTPDataError 451)); "
+        "retry 1/5 in 30s" in worker_log()
+    )
 
     run_worker()  # not due yet: nothing happens
     assert outbox == []
@@ -188,8 +213,19 @@ def test_smtp_refusal_schedules_a_retry_in_30_seconds_then_the_mail_arrives_once
 
 
 def test_after_every_retry_fails_the_space_is_mail_failed_and_a_resend_works(
-        app, client, time_machine, wizard, run_worker, outbox, registration, outbox_rows,
-        refusing_smtp, enqueue_due_jobs, mail_queue, worker_log):
+    app,
+    client,
+    time_machine,
+    wizard,
+    run_worker,
+    outbox,
+    registration,
+    outbox_rows,
+    refusing_smtp,
+    enqueue_due_jobs,
+    mail_queue,
+    worker_log,
+):
     time_machine.move_to(START, tick=True)
     refusals = refusing_smtp(len(RETRY_INTERVALS) + 1)
     wizard.complete()
@@ -208,15 +244,21 @@ def test_after_every_retry_fails_the_space_is_mail_failed_and_a_resend_works(
     assert row.failed_at is not None and row.sent_at is None
     assert row.attempts == len(RETRY_INTERVALS) + 1
     assert Job.fetch(row.job_id, connection=mail_queue.connection).get_status() == (
-        JobStatus.FAILED)
+        JobStatus.FAILED
+    )
     assert mail_queue.scheduled_job_registry.get_job_ids() == []
     lines = worker_log()
     assert [line.rsplit("; ", 1)[1] for line in lines if "; retry " in line] == [
-        "retry 1/5 in 30s", "retry 2/5 in 120s", "retry 3/5 in 600s", "retry 4/5 in 1800s",
+        "retry 1/5 in 30s",
+        "retry 2/5 in 120s",
+        "retry 3/5 in 600s",
+        "retry 4/5 in 1800s",
         "retry 5/5 in 3600s",
     ]
-    assert (f"activation_code to {MASKED} failed for good (SMTP refused the mail "
-            f"(SMTPDataError 451)): registration {space.id} needs a resend") in lines
+    assert (
+        f"activation_code to {MASKED} failed for good (SMTP refused the mail "
+        f"(SMTPDataError 451)): registration {space.id} needs a resend"
+    ) in lines
 
     # SMTP accepts again; the person clicks « Renvoyer le code ».
     resend(client)
@@ -228,7 +270,8 @@ def test_after_every_retry_fails_the_space_is_mail_failed_and_a_resend_works(
 
 
 def test_last_attempt_without_retries_left_marks_the_space_mail_failed(
-        app, wizard, registration, refusing_smtp, outbox):
+    app, wizard, registration, refusing_smtp, outbox
+):
     # Called outside RQ (no current job): there are no retries left.
     refusing_smtp(1)
     wizard.complete()
@@ -242,7 +285,8 @@ def test_last_attempt_without_retries_left_marks_the_space_mail_failed(
 
 @pytest.mark.app_config(MAIL_PORT=1)  # nothing listens there
 def test_smtp_server_down_is_retried_like_a_refusal(
-        wizard, run_worker, outbox, registration, outbox_rows, mail_queue):
+    wizard, run_worker, outbox, registration, outbox_rows, mail_queue
+):
     wizard.complete()
 
     run_worker()
@@ -256,19 +300,23 @@ def test_smtp_server_down_is_retried_like_a_refusal(
 # --- the worker's console -----------------------------------------------------------------------
 
 
-def test_worker_prints_the_hand_off_with_a_masked_address(wizard, run_worker, registration,
-                                                           worker_log):
+def test_worker_prints_the_hand_off_with_a_masked_address(
+    wizard, run_worker, registration, worker_log
+):
     wizard.complete()
 
     run_worker()
 
-    assert (f"activation code handed to SMTP for {MASKED} (registration {registration().id})"
-            in worker_log())
+    assert (
+        f"activation code handed to SMTP for {MASKED} (registration {registration().id})"
+        in worker_log()
+    )
     assert not [line for line in worker_log() if EMAIL in line]
 
 
 def test_worker_prints_no_full_address_when_mails_fail(
-        time_machine, wizard, run_worker, refusing_smtp, enqueue_due_jobs, worker_log):
+    time_machine, wizard, run_worker, refusing_smtp, enqueue_due_jobs, worker_log
+):
     time_machine.move_to(START, tick=True)
     refusing_smtp(len(RETRY_INTERVALS) + 1)
     wizard.complete()
@@ -281,4 +329,3 @@ def test_worker_prints_no_full_address_when_mails_fail(
     lines = worker_log()
     assert any("failed for good" in line for line in lines)
     assert not [line for line in lines if EMAIL in line or "helene.lefevre@" in line]
-

@@ -26,13 +26,16 @@ START = datetime(2026, 10, 24, 22, 0, tzinfo=UTC)
 
 
 def keys_of(redis_client, registration_id: int) -> list[bytes]:
-    return [key for key in redis_client.scan_iter("*")
-            if key.decode().endswith(f":{registration_id}")
-            and key.decode().startswith("activation:")]
+    return [
+        key
+        for key in redis_client.scan_iter("*")
+        if key.decode().endswith(f":{registration_id}") and key.decode().startswith("activation:")
+    ]
 
 
 def test_space_not_activated_within_48_hours_expires_and_its_personal_data_is_erased(
-        app, time_machine, sign_up, registration, redis_client):
+    app, time_machine, sign_up, registration, redis_client
+):
     time_machine.move_to(START, tick=True)
     code = sign_up()
     space = registration()
@@ -49,8 +52,17 @@ def test_space_not_activated_within_48_hours_expires_and_its_personal_data_is_er
     assert gone.expired_at is not None
     for column in PERSONAL_COLUMNS:
         assert getattr(gone, column) is None, column
-    for column in ("email", "password_hash", "last_name", "first_name", "phone",
-                   "contact_email", "trust_answer_hash", "company_id", "street_name"):
+    for column in (
+        "email",
+        "password_hash",
+        "last_name",
+        "first_name",
+        "phone",
+        "contact_email",
+        "trust_answer_hash",
+        "company_id",
+        "street_name",
+    ):
         assert column in PERSONAL_COLUMNS
     assert keys_of(redis_client, space.id) == []
     assert refusal_text(activate(app.test_client(), EMAIL, code)).startswith(REFUSED)
@@ -80,7 +92,8 @@ def test_active_space_never_expires(app, time_machine, sign_up, registration):
 
 
 def test_expired_address_can_sign_up_again_and_the_old_code_stays_refused(
-        app, time_machine, sign_up, outbox, count, registration):
+    app, time_machine, sign_up, outbox, count, registration
+):
     time_machine.move_to(START, tick=True)
     old = sign_up()
     first_id = registration().id
@@ -101,7 +114,8 @@ def test_expired_address_can_sign_up_again_and_the_old_code_stays_refused(
 
 
 def test_pending_space_whose_mail_never_left_expires_48_hours_after_confirmation(
-        app, time_machine, wizard, registration):
+    app, time_machine, wizard, registration
+):
     time_machine.move_to(START, tick=True)
     wizard.complete()  # no worker: the code was never sent
 
@@ -128,7 +142,8 @@ def test_code_whose_redis_key_expired_is_refused(app, sign_up, registration, red
 
 @pytest.mark.app_config(ACTIVATION_CODE_TTL_SECONDS=3600)  # within the browser session's life
 def test_resend_after_expiry_says_the_sign_up_was_erased(
-        app, client, time_machine, sign_up, run_worker, outbox):
+    app, client, time_machine, sign_up, run_worker, outbox
+):
     time_machine.move_to(START, tick=True)
     sign_up(client=client)
     time_machine.shift(timedelta(hours=1, minutes=1))
@@ -140,6 +155,8 @@ def test_resend_after_expiry_says_the_sign_up_was_erased(
 
     page = Page(response)
     assert response.request.path == "/inscription/etape-1"
-    assert ("Le délai de 48h est dépassé et votre inscription a été effacée : recommencez "
-            "votre inscription.") in page.notices()
+    assert (
+        "Le délai de 48h est dépassé et votre inscription a été effacée : recommencez "
+        "votre inscription."
+    ) in page.notices()
     assert len(outbox) == 1

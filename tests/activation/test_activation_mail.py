@@ -32,8 +32,11 @@ LINK_INVALID = "Ce lien n'est pas valide : saisissez votre adresse électronique
 
 def activation_link(mail) -> str:
     """The href of the « Activez votre espace abonné » button of the HTML part."""
-    links = [node for node in Page(html_of(mail)).root.find_all("a")
-             if node.text == "Activez votre espace abonné"]
+    links = [
+        node
+        for node in Page(html_of(mail)).root.find_all("a")
+        if node.text == "Activez votre espace abonné"
+    ]
     assert len(links) == 1, "the HTML part has one « Activez votre espace abonné » link"
     return links[0].attrs["href"]
 
@@ -52,8 +55,9 @@ def test_code_mail_is_a_french_multipart_mail(sign_up, outbox):
     # Flask-Mail wraps the alternative in a multipart/mixed (for attachments): none here.
     leaves = [part.get_content_type() for part in mail.walk() if not part.is_multipart()]
     assert leaves == ["text/plain", "text/html"]
-    (alternative,) = [part for part in mail.walk()
-                      if part.get_content_type() == "multipart/alternative"]
+    (alternative,) = [
+        part for part in mail.walk() if part.get_content_type() == "multipart/alternative"
+    ]
     assert [part.get_content_type() for part in alternative.iter_parts()] == leaves
     assert {part.get_content_charset() for part in alternative.iter_parts()} == {"utf-8"}
     text, html = text_of(mail), html_of(mail)
@@ -85,7 +89,8 @@ def test_two_sign_ups_get_different_codes(sign_up):
 
 
 def test_deadline_is_hand_off_plus_48_hours_in_paris_time_across_the_dst_switch(
-        time_machine, client, sign_up, outbox, registration):
+    time_machine, client, sign_up, outbox, registration
+):
     time_machine.move_to(HAND_OFF, tick=True)
 
     sign_up(client=client)
@@ -130,7 +135,8 @@ def test_mail_link_past_48_hours_says_it_expired(time_machine, client, sign_up, 
 
 
 def test_mail_link_just_before_48_hours_still_fills_in_the_address(
-        time_machine, client, sign_up, outbox):
+    time_machine, client, sign_up, outbox
+):
     time_machine.move_to(HAND_OFF, tick=True)
     sign_up()
     link = path_of(activation_link(outbox[0]))
@@ -142,12 +148,15 @@ def test_mail_link_just_before_48_hours_still_fills_in_the_address(
     assert page.value("email") == EMAIL
 
 
-@pytest.mark.parametrize("tamper", [
-    # A character inside the signature (the last one may only carry base64 padding bits).
-    lambda token: token[:-10] + ("A" if token[-10] != "A" else "B") + token[-9:],
-    lambda token: "x" + token,  # payload changed
-    lambda token: "pas-un-jeton",
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        # A character inside the signature (the last one may only carry base64 padding bits).
+        lambda token: token[:-10] + ("A" if token[-10] != "A" else "B") + token[-9:],
+        lambda token: "x" + token,  # payload changed
+        lambda token: "pas-un-jeton",
+    ],
+)
 def test_tampered_mail_link_says_it_is_invalid(client, sign_up, outbox, tamper):
     sign_up()
     link = activation_link(outbox[0])
@@ -163,7 +172,8 @@ def test_tampered_mail_link_says_it_is_invalid(client, sign_up, outbox, tamper):
 
 
 def test_redis_keeps_only_the_keyed_hash_of_the_code_for_48_hours(
-        app, sign_up, registration, redis_client):
+    app, sign_up, registration, redis_client
+):
     code = sign_up()
     space = registration()
 
@@ -188,13 +198,17 @@ def test_code_lifetime_follows_the_configured_ttl(sign_up, registration, redis_c
 # --- what the person types -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("typed", [
-    lambda code: code.lower(),
-    lambda code: code.replace("-", ""),
-    lambda code: code.replace("-", " ").lower(),
-    lambda code: "  " + " ".join(code.replace("-", "")) + "  ",
-    lambda code: code[:4].lower() + "-" + code[5:9] + " " + code[10:].lower(),
-], ids=["lower-case", "no-dashes", "spaces", "spaced-out", "mixed"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        lambda code: code.lower(),
+        lambda code: code.replace("-", ""),
+        lambda code: code.replace("-", " ").lower(),
+        lambda code: "  " + " ".join(code.replace("-", "")) + "  ",
+        lambda code: code[:4].lower() + "-" + code[5:9] + " " + code[10:].lower(),
+    ],
+    ids=["lower-case", "no-dashes", "spaces", "spaced-out", "mixed"],
+)
 def test_code_ignores_case_spaces_and_dashes(client, sign_up, typed):
     code = sign_up()
 
@@ -220,8 +234,8 @@ def test_code_of_the_wrong_length_is_told_next_to_the_field(client, sign_up):
 
     page = Page(response)
     assert page.error("code") == (
-        "Erreur : Le code d'activation comporte 12 lettres et chiffres (exemple : "
-        "ABCD-EF12-3456).")
+        "Erreur : Le code d'activation comporte 12 lettres et chiffres (exemple : ABCD-EF12-3456)."
+    )
     assert refusal_text(response) is None
     assert activated_number(activate(client, EMAIL, code)) is not None
 

@@ -16,8 +16,16 @@ START = datetime(2026, 7, 14, 12, 0, tzinfo=UTC)
 
 
 def test_job_lost_with_redis_is_enqueued_again_and_sends_one_mail(
-        app, time_machine, wizard, run_worker, outbox, redis_client, mail_queue, registration,
-        outbox_rows):
+    app,
+    time_machine,
+    wizard,
+    run_worker,
+    outbox,
+    redis_client,
+    mail_queue,
+    registration,
+    outbox_rows,
+):
     time_machine.move_to(START, tick=True)
     wizard.complete()
     redis_client.flushdb()  # Redis restarted without its data: the job is gone
@@ -39,7 +47,8 @@ def test_job_lost_with_redis_is_enqueued_again_and_sends_one_mail(
 
 
 def test_reconciler_leaves_a_row_younger_than_a_minute_alone(
-        app, time_machine, wizard, redis_client, mail_queue):
+    app, time_machine, wizard, redis_client, mail_queue
+):
     time_machine.move_to(START, tick=True)
     wizard.complete()
     redis_client.flushdb()
@@ -52,7 +61,8 @@ def test_reconciler_leaves_a_row_younger_than_a_minute_alone(
 
 
 def test_reconciler_does_not_enqueue_a_job_that_is_still_queued(
-        app, time_machine, wizard, run_worker, outbox, mail_queue):
+    app, time_machine, wizard, run_worker, outbox, mail_queue
+):
     time_machine.move_to(START, tick=True)
     wizard.complete()
     assert mail_queue.count == 1
@@ -68,7 +78,8 @@ def test_reconciler_does_not_enqueue_a_job_that_is_still_queued(
 
 
 def test_reconciler_does_not_enqueue_a_job_waiting_for_its_retry(
-        app, time_machine, wizard, run_worker, outbox, mail_queue, monkeypatch):
+    app, time_machine, wizard, run_worker, outbox, mail_queue, monkeypatch
+):
     from mailer.devsink import _StoreHandler
 
     async def refuse(self, server, session, envelope):
@@ -88,8 +99,9 @@ def test_reconciler_does_not_enqueue_a_job_waiting_for_its_retry(
     assert len(mail_queue.scheduled_job_registry) == 1
 
 
-def test_reconciler_ignores_sent_mails(app, time_machine, sign_up, outbox, redis_client,
-                                       mail_queue, run_worker):
+def test_reconciler_ignores_sent_mails(
+    app, time_machine, sign_up, outbox, redis_client, mail_queue, run_worker
+):
     time_machine.move_to(START, tick=True)
     sign_up()
     redis_client.flushdb()

@@ -32,8 +32,9 @@ def wrong(code: str, shift: int = 1) -> str:
 
 def normalised(response, email: str) -> str:
     """The page with what legitimately differs (form token, typed values) blanked."""
-    html = re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "csrf",
-                  response.get_data(as_text=True))
+    html = re.sub(
+        r'name="csrf_token" type="hidden" value="[^"]+"', "csrf", response.get_data(as_text=True)
+    )
     html = re.sub(r'(<input[^>]* name="code"[^>]* value=")[^"]*"', r'\1CODE"', html)
     return html.replace(email, "ADDRESS")
 
@@ -80,7 +81,8 @@ def test_refusal_links_to_a_new_code(refused_pages):
 
 
 def test_expired_code_is_refused_even_while_its_redis_key_lives(
-        app, time_machine, sign_up, registration, redis_client):
+    app, time_machine, sign_up, registration, redis_client
+):
     # The 48 h are counted by the app's clock (the deadline in the mail), not only by Redis'.
     time_machine.move_to("2026-06-01 08:00:00+00:00", tick=True)
     code = sign_up()
@@ -133,7 +135,8 @@ def test_wrong_codes_from_different_browsers_add_up(app, sign_up):
 
 
 def test_burned_code_stays_refused_until_a_new_code_is_requested(
-        app, client, sign_up, run_worker, outbox):
+    app, client, sign_up, run_worker, outbox
+):
     code = sign_up()
     for attempt in range(1, 6):
         activate(client, EMAIL, wrong(code, attempt))
@@ -149,7 +152,8 @@ def test_burned_code_stays_refused_until_a_new_code_is_requested(
 
 
 def test_new_code_starts_with_a_fresh_count_of_wrong_attempts(
-        app, client, sign_up, run_worker, outbox):
+    app, client, sign_up, run_worker, outbox
+):
     code = sign_up()
     for attempt in range(1, 5):
         activate(client, EMAIL, wrong(code, attempt))
@@ -182,7 +186,8 @@ def fail_once(monkeypatch, error: Exception) -> list:
 
 
 def test_database_unavailable_shows_the_french_503_page_and_the_code_still_works(
-        client, sign_up, monkeypatch, registration):
+    client, sign_up, monkeypatch, registration
+):
     code = sign_up()
     calls = fail_once(monkeypatch, OperationalError("INSERT", {}, Exception("server gone")))
 
@@ -199,7 +204,8 @@ def test_database_unavailable_shows_the_french_503_page_and_the_code_still_works
 
 
 def test_unexpected_error_shows_the_french_500_page_and_the_code_still_works(
-        client, sign_up, monkeypatch, registration):
+    client, sign_up, monkeypatch, registration
+):
     code = sign_up()
     fail_once(monkeypatch, RuntimeError("disk full"))
 
@@ -213,7 +219,8 @@ def test_unexpected_error_shows_the_french_500_page_and_the_code_still_works(
 
 
 def test_failed_insert_of_the_counter_rolls_back_and_the_code_still_works(
-        app, client, sign_up, registration, count):
+    app, client, sign_up, registration, count
+):
     code = sign_up()
     space = registration()
     with app.app_context():

@@ -21,12 +21,17 @@ from tests.conftest import code_from
 from tests.web.pages import Page
 from web.models import MailKind, MailOutbox
 
-SENT = ("Un nouveau code d'activation vient de vous être envoyé. Le code précédent n'est plus "
-        "valable.")
-TOO_SOON = re.compile(r"^Un code vient de vous être envoyé : vous pourrez en demander un "
-                      r"nouveau dans (\d+) secondes\.$")
-TOO_MANY = ("Vous avez demandé trop de codes aujourd'hui (5 au maximum par 24 heures). "
-            "Réessayez dans 24 heure(s).")
+SENT = (
+    "Un nouveau code d'activation vient de vous être envoyé. Le code précédent n'est plus valable."
+)
+TOO_SOON = re.compile(
+    r"^Un code vient de vous être envoyé : vous pourrez en demander un "
+    r"nouveau dans (\d+) secondes\.$"
+)
+TOO_MANY = (
+    "Vous avez demandé trop de codes aujourd'hui (5 au maximum par 24 heures). "
+    "Réessayez dans 24 heure(s)."
+)
 
 
 @pytest.fixture
@@ -42,15 +47,17 @@ def minute_passes(redis_client, registration):
 def test_waiting_page_has_a_resend_button(client, wizard):
     page = Page(wizard.complete())
 
-    (form,) = [node for node in page.main.find_all("form")
-               if node.attrs.get("action") == "/inscription/attente/renvoyer"]
+    (form,) = [
+        node
+        for node in page.main.find_all("form")
+        if node.attrs.get("action") == "/inscription/attente/renvoyer"
+    ]
     assert form.attrs["method"] == "post"
     assert [button.text for button in form.find_all("button")] == ["Renvoyer le code"]
     assert form.find_all("input", name="csrf_token")
 
 
-def test_resend_sends_a_new_code_and_the_old_one_stops_working(
-        client, sign_up, run_worker, outbox):
+def test_resend_sends_a_new_code_and_the_old_one_stops_working(client, sign_up, run_worker, outbox):
     old = sign_up(client=client)
 
     page = Page(resend(client))
@@ -66,7 +73,8 @@ def test_resend_sends_a_new_code_and_the_old_one_stops_working(
 
 
 def test_second_resend_within_a_minute_asks_to_wait_and_sends_nothing(
-        client, sign_up, run_worker, outbox, count):
+    client, sign_up, run_worker, outbox, count
+):
     sign_up(client=client)
     resend(client)
     run_worker()
@@ -98,8 +106,9 @@ def test_resend_after_a_minute_sends_again(client, sign_up, run_worker, outbox, 
 
 
 @pytest.mark.app_config(RESEND_MIN_SECONDS=1)
-def test_resend_limit_follows_the_configured_interval(client, sign_up, run_worker, outbox,
-                                                     redis_client, registration):
+def test_resend_limit_follows_the_configured_interval(
+    client, sign_up, run_worker, outbox, redis_client, registration
+):
     sign_up(client=client)
     resend(client)
 
@@ -107,7 +116,8 @@ def test_resend_limit_follows_the_configured_interval(client, sign_up, run_worke
 
 
 def test_sixth_resend_within_24_hours_is_refused(
-        client, sign_up, run_worker, outbox, minute_passes, count):
+    client, sign_up, run_worker, outbox, minute_passes, count
+):
     old = sign_up(client=client)
     for _ in range(5):
         page = Page(resend(client))
@@ -131,8 +141,9 @@ def test_sixth_resend_within_24_hours_is_refused(
 def test_resend_without_a_valid_form_token_sends_nothing(client, sign_up, run_worker, outbox):
     sign_up(client=client)
 
-    response = client.post("/inscription/attente/renvoyer", data={"csrf_token": "forged"},
-                           follow_redirects=True)
+    response = client.post(
+        "/inscription/attente/renvoyer", data={"csrf_token": "forged"}, follow_redirects=True
+    )
     run_worker()
 
     assert len(outbox) == 1
@@ -149,7 +160,8 @@ def normalised(page: Page, email: str) -> str:
 
 
 def test_new_code_page_answers_the_same_for_unknown_and_pending_addresses(
-        app, sign_up, run_worker, outbox):
+    app, sign_up, run_worker, outbox
+):
     old = sign_up(EMAIL)
     unknown = "personne.inconnue@example.com"
 
@@ -157,8 +169,10 @@ def test_new_code_page_answers_the_same_for_unknown_and_pending_addresses(
     for_unknown = Page(ask_new_code(app.test_client(), unknown))
     run_worker()
 
-    notice = ("Si une inscription en attente correspond à l'adresse {}, un nouveau code "
-              "d'activation vient de lui être envoyé. Le code précédent n'est plus valable.")
+    notice = (
+        "Si une inscription en attente correspond à l'adresse {}, un nouveau code "
+        "d'activation vient de lui être envoyé. Le code précédent n'est plus valable."
+    )
     assert notice.format(EMAIL) in for_pending.notices()
     assert notice.format(unknown) in for_unknown.notices()
     assert normalised(for_pending, EMAIL) == normalised(for_unknown, unknown)
@@ -171,15 +185,17 @@ def test_new_code_page_answers_the_same_for_unknown_and_pending_addresses(
 
 
 def test_new_code_for_an_active_space_sends_a_notice_without_a_code(
-        app, client, sign_up, run_worker, outbox, outbox_rows):
+    app, client, sign_up, run_worker, outbox, outbox_rows
+):
     code = sign_up()
     activate(client, EMAIL, code)
 
     page = Page(ask_new_code(app.test_client(), EMAIL))
     run_worker()
 
-    assert any(text.startswith("Si une inscription en attente correspond")
-               for text in page.notices())
+    assert any(
+        text.startswith("Si une inscription en attente correspond") for text in page.notices()
+    )
     assert len(outbox) == 2
     assert outbox[-1]["Subject"] == "Votre demande de création d'espace espace-pro"
     assert outbox_rows()[-1].kind == MailKind.ALREADY_REGISTERED

@@ -78,8 +78,10 @@ def every_log_record(caplog: pytest.LogCaptureFixture):
     """All log records of the test at DEBUG, RQ's own loggers (which do not propagate)
     included."""
     caplog.set_level(logging.DEBUG)
-    rq_loggers = [logging.getLogger(name) for name in ("rq", "rq.worker", "rq.job",
-                                                       "rq.queue", "rq.scheduler")]
+    rq_loggers = [
+        logging.getLogger(name)
+        for name in ("rq", "rq.worker", "rq.job", "rq.queue", "rq.scheduler")
+    ]
     for logger in rq_loggers:
         logger.addHandler(caplog.handler)
     yield caplog
@@ -88,7 +90,8 @@ def every_log_record(caplog: pytest.LogCaptureFixture):
 
 
 def test_codes_never_appear_in_db_redis_job_args_logs_or_session(
-        app, every_log_record, outbox, redis_client, registration, outbox_rows):
+    app, every_log_record, outbox, redis_client, registration, outbox_rows
+):
     client = app.test_client()
     WizardActions(client).complete(email=EMAIL)
     run_worker_at_debug(app)
@@ -107,8 +110,9 @@ def test_codes_never_appear_in_db_redis_job_args_logs_or_session(
     redis = redis_contents(redis_client)
     assert any(value == EMAIL.encode() for value in database)
     assert any(key.startswith(b"rq:job:") for key in redis)
-    records = [record for record in every_log_record.records
-               if record.name not in SMTP_SERVER_LOGGERS]
+    records = [
+        record for record in every_log_record.records if record.name not in SMTP_SERVER_LOGGERS
+    ]
     assert any(record.name == "espace_pro.worker" for record in records)
     assert any(record.name.startswith("rq.") for record in records)
 

@@ -8,8 +8,7 @@ from tests.activation.helpers import activate, activated_number
 from tests.web.pages import Page
 
 
-def test_number_uses_the_paris_date_of_the_activation(app, time_machine, sign_up,
-                                                      registration):
+def test_number_uses_the_paris_date_of_the_activation(app, time_machine, sign_up, registration):
     # 31 December 2026, 23:30 UTC is already 1 January 2027, 00:30 in Paris.
     time_machine.move_to(datetime(2026, 12, 31, 23, 30, tzinfo=UTC), tick=True)
     code = sign_up("helene.lefevre@example.com")
@@ -18,8 +17,9 @@ def test_number_uses_the_paris_date_of_the_activation(app, time_machine, sign_up
 
     number = activated_number(response)
     assert number == "2027001" + "0000001"
-    assert "Votre inscription a été réalisée le 1 janvier 2027 sous le numéro" in Page(
-        response).text
+    assert (
+        "Votre inscription a été réalisée le 1 janvier 2027 sous le numéro" in Page(response).text
+    )
     assert registration().subscriber_number == number
 
 
@@ -33,20 +33,16 @@ def test_number_in_summer_uses_the_paris_day_of_year(app, time_machine, sign_up)
     assert number == "20143060000001"
 
 
-def test_two_activations_get_consecutive_unique_counters(app, time_machine, sign_up,
-                                                         registration):
+def test_two_activations_get_consecutive_unique_counters(app, time_machine, sign_up, registration):
     time_machine.move_to(datetime(2026, 12, 31, 23, 30, tzinfo=UTC), tick=True)
     first_code = sign_up("helene.lefevre@example.com")
     second_code = sign_up("marc.durand@example.com")
 
     # Activated in the other order than signed up: the counter follows the activations.
-    second = activated_number(activate(app.test_client(), "marc.durand@example.com",
-                                       second_code))
-    first = activated_number(activate(app.test_client(), "helene.lefevre@example.com",
-                                      first_code))
+    second = activated_number(activate(app.test_client(), "marc.durand@example.com", second_code))
+    first = activated_number(activate(app.test_client(), "helene.lefevre@example.com", first_code))
 
     assert second == "20270010000001"
     assert first == "20270010000002"
     assert registration("marc.durand@example.com").subscriber_number == second
     assert registration("helene.lefevre@example.com").subscriber_number == first
-

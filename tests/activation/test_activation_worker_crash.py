@@ -100,8 +100,12 @@ def start_worker(app, tmp_path) -> Iterator[Callable[[str, int], subprocess.Pope
         }
         log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed by the process end
         worker = subprocess.Popen(
-            [sys.executable, "worker.py"], cwd=ROOT, env=env, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            [sys.executable, "worker.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
         workers.append(worker)
@@ -116,14 +120,24 @@ def start_worker(app, tmp_path) -> Iterator[Callable[[str, int], subprocess.Pope
 
 
 def test_worker_killed_while_handing_the_mail_to_smtp_loses_nothing_and_sends_once(
-        app, time_machine, wizard, gated_smtp, start_worker, registration, outbox_rows,
-        redis_client, tmp_path):
+    app,
+    time_machine,
+    wizard,
+    gated_smtp,
+    start_worker,
+    registration,
+    outbox_rows,
+    redis_client,
+    tmp_path,
+):
     handler, port = gated_smtp
     first = start_worker("worker-1", port)
     wizard.complete()
 
-    wait_for(lambda: handler.blocked.is_set() or first.poll() is not None,
-             "the worker to reach SMTP DATA")
+    wait_for(
+        lambda: handler.blocked.is_set() or first.poll() is not None,
+        "the worker to reach SMTP DATA",
+    )
     assert first.poll() is None, (tmp_path / "worker-1.log").read_text()
     os.killpg(first.pid, signal.SIGKILL)  # the worker and its cron child
     first.wait(timeout=WAIT)
@@ -140,11 +154,15 @@ def test_worker_killed_while_handing_the_mail_to_smtp_loses_nothing_and_sends_on
     with app.app_context():
         assert reconcile_outbox() == 1
 
-    wait_for(lambda: outbox_rows()[0].sent_at is not None or second.poll() is not None,
-             "the fresh worker to send the mail")
+    wait_for(
+        lambda: outbox_rows()[0].sent_at is not None or second.poll() is not None,
+        "the fresh worker to send the mail",
+    )
     assert second.poll() is None, (tmp_path / "worker-2.log").read_text()
-    wait_for(lambda: Job.fetch(row.job_id, connection=redis_client).get_status()
-             == JobStatus.FINISHED, "the job to finish")
+    wait_for(
+        lambda: Job.fetch(row.job_id, connection=redis_client).get_status() == JobStatus.FINISHED,
+        "the job to finish",
+    )
 
     assert len(handler.messages) == 1
     mail = handler.messages[0]

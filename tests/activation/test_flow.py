@@ -11,13 +11,20 @@ from web.models import Registration, RegistrationState
 
 def activate(client, email, code, follow=True):
     page = client.get("/activation/")
-    return client.post("/activation/", data={
-        "csrf_token": csrf_token(page.get_data(as_text=True)), "email": email, "code": code,
-    }, follow_redirects=follow)
+    return client.post(
+        "/activation/",
+        data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+            "email": email,
+            "code": code,
+        },
+        follow_redirects=follow,
+    )
 
 
 def test_code_from_the_mail_activates_the_space_and_issues_a_number(
-        app, client, wizard, outbox, run_worker):
+    app, client, wizard, outbox, run_worker
+):
     wizard.complete(email="helene.lefevre@example.com")
     run_worker()
 

@@ -24,8 +24,10 @@ from web.terms import TERMS_VERSION
 
 EMAIL = "helene.lefevre@example.com"
 OTHER_EMAIL = "marc.durand@example.com"
-ANY_CSRF = re.compile(r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"'
-                      r'|value="([^"]+)"[^>]*name="[\w-]*csrf_token"')
+ANY_CSRF = re.compile(
+    r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"'
+    r'|value="([^"]+)"[^>]*name="[\w-]*csrf_token"'
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -63,17 +65,30 @@ def make_subscriber(app: Flask) -> Callable[..., int]:
         with app.app_context():
             now = datetime(2026, 11, 2, 9, 30)
             registration = Registration(
-                state=RegistrationState.ACTIVE, email=email,
+                state=RegistrationState.ACTIVE,
+                email=email,
                 password_hash=hash_secret(hasher(), PASSWORD),
-                terms_version=TERMS_VERSION, terms_accepted_at=now,
-                civility="mme", last_name="Lefèvre", first_name="Hélène",
-                foreign_company=False, company_id="732829320",
-                phone="+33612345678", contact_email=email,
-                street_number="12 bis", street_type="rue", street_name="des Lilas",
-                postal_code="75011", city="Paris", country="FR",
+                terms_version=TERMS_VERSION,
+                terms_accepted_at=now,
+                civility="mme",
+                last_name="Lefèvre",
+                first_name="Hélène",
+                foreign_company=False,
+                company_id="732829320",
+                phone="+33612345678",
+                contact_email=email,
+                street_number="12 bis",
+                street_type="rue",
+                street_name="des Lilas",
+                postal_code="75011",
+                city="Paris",
+                country="FR",
                 trust_question="first_pet",
                 trust_answer_hash=hash_secret(hasher(), "caramel des pres"),
-                created_at=now, code_sent_at=now, activated_at=now, subscriber_number=number,
+                created_at=now,
+                code_sent_at=now,
+                activated_at=now,
+                subscriber_number=number,
             )
             db.session.add(registration)
             db.session.commit()
@@ -89,10 +104,14 @@ def log_in(app: Flask) -> Callable[[str], FlaskClient]:
     def log_in(email: str = EMAIL) -> FlaskClient:
         client = app.test_client()
         page = client.get("/espace/connexion")
-        response = client.post("/espace/connexion", data={
-            "csrf_token": csrf_token(page.get_data(as_text=True)),
-            "email": email, "password": PASSWORD,
-        })
+        response = client.post(
+            "/espace/connexion",
+            data={
+                "csrf_token": csrf_token(page.get_data(as_text=True)),
+                "email": email,
+                "password": PASSWORD,
+            },
+        )
         assert response.status_code == 302, response.get_data(as_text=True)
         assert response.headers["Location"].endswith("/espace/")
         return client
@@ -121,14 +140,20 @@ class Space:
     def token(self, url: str = "/espace/dossiers/") -> str:
         return page_token(self.client.get(url).get_data(as_text=True))
 
-    def post(self, url: str, data: dict | None = None, token_from: str = "/espace/dossiers/",
-             **kwargs):
-        return self.client.post(url, data={"csrf_token": self.token(token_from), **(data or {})},
-                                **kwargs)
+    def post(
+        self, url: str, data: dict | None = None, token_from: str = "/espace/dossiers/", **kwargs
+    ):
+        return self.client.post(
+            url, data={"csrf_token": self.token(token_from), **(data or {})}, **kwargs
+        )
 
     def add(self, siren: str, label: str = "", **kwargs):
-        return self.post("/espace/dossiers/ajouter", {"siren": siren, "label": label},
-                         token_from="/espace/dossiers/ajouter", **kwargs)
+        return self.post(
+            "/espace/dossiers/ajouter",
+            {"siren": siren, "label": label},
+            token_from="/espace/dossiers/ajouter",
+            **kwargs,
+        )
 
     def upload(self, content: bytes | None, filename: str = "clients.csv", **kwargs):
         """Send a file to the import page (None: the form without a file)."""
@@ -137,24 +162,39 @@ class Space:
             fields["file"] = FileStorage(BytesIO(content), filename, content_type="text/csv")
         # Encoded in memory: the test client would spool a large body to an unclosed temp file.
         boundary, body = encode_multipart(fields)
-        return self.client.post("/espace/dossiers/importer", data=body,
-                                content_type=f"multipart/form-data; boundary={boundary}",
-                                **kwargs)
+        return self.client.post(
+            "/espace/dossiers/importer",
+            data=body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+            **kwargs,
+        )
 
     def adhere(self, dossier_id: int, service: str, role: str | None, **kwargs):
         data = {f"{service}-role": role} if role else {}
-        return self.post(f"/espace/dossiers/{dossier_id}/services/{service}/adherer", data,
-                         token_from=f"/espace/dossiers/{dossier_id}", **kwargs)
+        return self.post(
+            f"/espace/dossiers/{dossier_id}/services/{service}/adherer",
+            data,
+            token_from=f"/espace/dossiers/{dossier_id}",
+            **kwargs,
+        )
 
     def withdraw(self, dossier_id: int, adhesion_id: int, **kwargs):
-        return self.post(f"/espace/dossiers/{dossier_id}/adhesions/{adhesion_id}/retirer",
-                         token_from=f"/espace/dossiers/{dossier_id}", **kwargs)
+        return self.post(
+            f"/espace/dossiers/{dossier_id}/adhesions/{adhesion_id}/retirer",
+            token_from=f"/espace/dossiers/{dossier_id}",
+            **kwargs,
+        )
 
     def dossiers(self) -> list[Dossier]:
         """The subscriber's dossiers, oldest first, detached."""
         with self.app.app_context():
-            rows = list(db.session.scalars(select(Dossier).where(
-                Dossier.registration_id == self.registration_id).order_by(Dossier.id)))
+            rows = list(
+                db.session.scalars(
+                    select(Dossier)
+                    .where(Dossier.registration_id == self.registration_id)
+                    .order_by(Dossier.id)
+                )
+            )
             db.session.expunge_all()
             return rows
 
@@ -172,8 +212,11 @@ class Space:
 
     def events(self, kind: str | None = None) -> list[AuditEvent]:
         with self.app.app_context():
-            query = select(AuditEvent).where(
-                AuditEvent.registration_id == self.registration_id).order_by(AuditEvent.id)
+            query = (
+                select(AuditEvent)
+                .where(AuditEvent.registration_id == self.registration_id)
+                .order_by(AuditEvent.id)
+            )
             if kind is not None:
                 query = query.where(AuditEvent.kind == kind)
             rows = list(db.session.scalars(query))
@@ -183,9 +226,14 @@ class Space:
     def insert(self, sirens: list[str], labels: list[str] | None = None) -> list[int]:
         """Add dossier rows directly (bulk set-up for paging and limits); return their ids."""
         with self.app.app_context():
-            rows = [Dossier(registration_id=self.registration_id, siren=siren,
-                            label=labels[i] if labels else f"Entreprise {i + 1:03d}")
-                    for i, siren in enumerate(sirens)]
+            rows = [
+                Dossier(
+                    registration_id=self.registration_id,
+                    siren=siren,
+                    label=labels[i] if labels else f"Entreprise {i + 1:03d}",
+                )
+                for i, siren in enumerate(sirens)
+            ]
             db.session.add_all(rows)
             db.session.commit()
             return [row.id for row in rows]

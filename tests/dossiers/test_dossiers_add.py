@@ -26,13 +26,16 @@ def test_spaces_in_the_siren_are_accepted_and_removed(space: Space):
     assert space.sirens() == ["732829320"]
 
 
-@pytest.mark.parametrize(("siren", "message"), [
-    ("732829321", "vérifiez la clé de contrôle (dernier chiffre)"),
-    ("73282932", "Le SIREN doit comporter 9 chiffres."),
-    ("7328293200", "Le SIREN doit comporter 9 chiffres."),
-    ("ABC829320", "Le SIREN doit comporter 9 chiffres."),
-    ("", "Saisissez le SIREN de l'entreprise (9 chiffres)."),
-])
+@pytest.mark.parametrize(
+    ("siren", "message"),
+    [
+        ("732829321", "vérifiez la clé de contrôle (dernier chiffre)"),
+        ("73282932", "Le SIREN doit comporter 9 chiffres."),
+        ("7328293200", "Le SIREN doit comporter 9 chiffres."),
+        ("ABC829320", "Le SIREN doit comporter 9 chiffres."),
+        ("", "Saisissez le SIREN de l'entreprise (9 chiffres)."),
+    ],
+)
 def test_a_bad_siren_is_refused_next_to_its_field(space: Space, siren: str, message: str):
     response = space.add(siren, "Boulangerie Martin")
     page = response.get_data(as_text=True)
@@ -48,14 +51,14 @@ def test_the_same_siren_twice_in_one_space_is_refused_with_a_message(space: Spac
     response = space.add("732 829 320", "Autre nom")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert ("Ce SIREN figure déjà dans votre espace (dossier 732 829 320 — "
-            "Boulangerie Martin).") in page
+    assert (
+        "Ce SIREN figure déjà dans votre espace (dossier 732 829 320 — Boulangerie Martin)."
+    ) in page
     assert [(d.siren, d.label) for d in space.dossiers()] == [("732829320", "Boulangerie Martin")]
     assert len(space.events("dossier_added")) == 1
 
 
-def test_two_subscribers_may_each_hold_the_same_siren(app, space: Space, make_subscriber,
-                                                      log_in):
+def test_two_subscribers_may_each_hold_the_same_siren(app, space: Space, make_subscriber, log_in):
     other_id = make_subscriber(OTHER_EMAIL, "20263100000002")
     other = Space(app, log_in(OTHER_EMAIL), other_id)
     assert space.add("732829320").status_code == 302
@@ -98,7 +101,6 @@ def test_the_add_page_labels_its_inputs(space: Space):
     assert '<label for="siren">SIREN de l\'entreprise' in page
     assert '<label for="label">Nom du dossier (facultatif)' in page
     assert "style=" not in page and "<script" not in page
-
 
 
 def test_a_name_with_markup_is_shown_as_text_everywhere(space: Space):

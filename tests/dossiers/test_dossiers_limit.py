@@ -14,8 +14,10 @@ def test_the_fourth_dossier_is_refused_with_a_message(space: Space):
         assert space.add(siren).status_code == 302
     refused = space.post("/espace/dossiers/ajouter", {"siren": "404833048"})
     page = refused.get_data(as_text=True)
-    assert ("Votre espace contient déjà 3 dossiers, le maximum autorisé (3) : supprimez un "
-            "dossier pour pouvoir en ajouter un autre.") in page
+    assert (
+        "Votre espace contient déjà 3 dossiers, le maximum autorisé (3) : supprimez un "
+        "dossier pour pouvoir en ajouter un autre."
+    ) in page
     assert 'name="siren"' not in page
     assert space.sirens() == ["732829320", "552100554", "542107651"]
     assert len(space.events("dossier_added")) == 3

@@ -47,8 +47,10 @@ def test_a_page_past_the_end_says_so_instead_of_failing(space: Space):
 
 
 def test_search_by_name_ignores_case(space: Space):
-    space.insert([valid_siren(1), valid_siren(2), valid_siren(3)],
-                 ["Boulangerie Martin", "Garage Durand", "Martinez Conseil"])
+    space.insert(
+        [valid_siren(1), valid_siren(2), valid_siren(3)],
+        ["Boulangerie Martin", "Garage Durand", "Martinez Conseil"],
+    )
     page = space.client.get("/espace/dossiers/?q=martin").get_data(as_text=True)
     assert "2 dossiers correspondent à « martin »." in page
     assert "Boulangerie Martin" in page and "Martinez Conseil" in page

@@ -30,8 +30,10 @@ def test_confirming_deletes_the_dossier_and_its_adhesions(space: Space, count):
     page = space.client.get(f"/espace/dossiers/{dossier_id}/supprimer").get_data(as_text=True)
     assert "Ses adhésions en cours à 2 services en ligne seront supprimées avec lui." in page
 
-    response = space.post(f"/espace/dossiers/{dossier_id}/supprimer",
-                          token_from=f"/espace/dossiers/{dossier_id}/supprimer")
+    response = space.post(
+        f"/espace/dossiers/{dossier_id}/supprimer",
+        token_from=f"/espace/dossiers/{dossier_id}/supprimer",
+    )
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/espace/dossiers/")
     assert space.sirens() == ["552100554"]

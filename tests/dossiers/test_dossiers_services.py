@@ -23,9 +23,14 @@ def dossier_id(space: Space) -> int:
 
 def test_the_page_offers_every_service_of_the_catalogue(space: Space, dossier_id: int):
     page = dossier_page(space, dossier_id)
-    for label in ("Déclarer et payer la TVA", "Déclarer et payer l'impôt sur les sociétés",
-                  "Consulter le compte fiscal", "Payer la CFE", "Messagerie sécurisée",
-                  "Déclarer les résultats"):
+    for label in (
+        "Déclarer et payer la TVA",
+        "Déclarer et payer l'impôt sur les sociétés",
+        "Consulter le compte fiscal",
+        "Payer la CFE",
+        "Messagerie sécurisée",
+        "Déclarer les résultats",
+    ):
         assert label in page
     assert page.count(">Adhérer<") == len(CATALOGUE)
     assert '<label for="tva-role-0">Représentant légal</label>' in page
@@ -33,12 +38,16 @@ def test_the_page_offers_every_service_of_the_catalogue(space: Space, dossier_id
     assert "style=" not in page and "<script" not in page
 
 
-@pytest.mark.parametrize(("role", "shown"), [
-    ("representant_legal", "en tant que représentant légal"),
-    ("mandataire", "en tant que mandataire"),
-])
-def test_adhering_shows_the_date_and_the_role(app, time_machine, make_subscriber, log_in,
-                                              role: str, shown: str):
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [
+        ("representant_legal", "en tant que représentant légal"),
+        ("mandataire", "en tant que mandataire"),
+    ],
+)
+def test_adhering_shows_the_date_and_the_role(
+    app, time_machine, make_subscriber, log_in, role: str, shown: str
+):
     time_machine.move_to(datetime(2026, 3, 3, 23, 30, tzinfo=UTC), tick=True)  # 4 March, Paris
     registration_id = make_subscriber()
     space = Space(app, log_in(EMAIL), registration_id)
@@ -61,8 +70,10 @@ def test_a_missing_or_unknown_role_is_refused_next_to_the_service(space: Space, 
     page = unescape(space.adhere(dossier_id, "cfe", None).get_data(as_text=True))
     assert "L'adhésion n'a pas été enregistrée" in page
     # The link leads to the first radio: a fieldset cannot take the focus.
-    assert ('<a href="#cfe-role-0">Payer la CFE : Choisissez à quel titre vous adhérez à ce '
-            'service.</a>') in page
+    assert (
+        '<a href="#cfe-role-0">Payer la CFE : Choisissez à quel titre vous adhérez à ce '
+        "service.</a>"
+    ) in page
     assert 'id="cfe-role-error"' in page
     forged = space.adhere(dossier_id, "cfe", "president")
     assert 'id="cfe-role-error"' in forged.get_data(as_text=True)
@@ -79,12 +90,12 @@ def test_adhering_twice_keeps_one_current_adhesion(space: Space, dossier_id: int
     space.adhere(dossier_id, "tva", "mandataire")
     response = space.adhere(dossier_id, "tva", "representant_legal", follow_redirects=True)
     assert "Ce dossier adhère déjà au service « Déclarer et payer la TVA »." in unescape(
-        response.get_data(as_text=True))
+        response.get_data(as_text=True)
+    )
     assert [(a.service, a.role) for a in space.adhesions()] == [("tva", "mandataire")]
 
 
-def test_withdraw_then_adhere_again_keeps_the_history(app, time_machine, make_subscriber,
-                                                     log_in):
+def test_withdraw_then_adhere_again_keeps_the_history(app, time_machine, make_subscriber, log_in):
     time_machine.move_to(datetime(2026, 3, 3, 9, 0, tzinfo=UTC), tick=True)
     registration_id = make_subscriber()
     space = Space(app, log_in(EMAIL), registration_id)
@@ -108,12 +119,14 @@ def test_withdraw_then_adhere_again_keeps_the_history(app, time_machine, make_su
     space.adhere(dossier_id, "messagerie", "mandataire")
     page = dossier_page(space, dossier_id)
     assert "Adhérent depuis le 12 mars 2026 en tant que mandataire." in page
-    past = page[page.index("Adhésions retirées"):]
+    past = page[page.index("Adhésions retirées") :]
     assert "Messagerie sécurisée" in past
     assert "Représentant légal" in past
     assert "3 mars 2026" in past and "10 mars 2026" in past
     assert [(a.role, a.withdrawn_at is None) for a in space.adhesions()] == [
-        ("representant_legal", False), ("mandataire", True)]
+        ("representant_legal", False),
+        ("mandataire", True),
+    ]
 
 
 def test_withdrawing_twice_records_one_event(space: Space, dossier_id: int):
@@ -130,8 +143,9 @@ def test_adhesions_and_withdrawals_are_recorded_in_the_history(space: Space, dos
     space.withdraw(dossier_id, space.adhesions()[0].id)
     [added] = space.events("adhesion_added")
     [withdrawn] = space.events("adhesion_withdrawn")
-    assert added.detail == ("732 829 320 — Boulangerie Martin : Déclarer et payer la TVA "
-                            "(représentant légal)")
+    assert added.detail == (
+        "732 829 320 — Boulangerie Martin : Déclarer et payer la TVA (représentant légal)"
+    )
     assert withdrawn.detail == "732 829 320 — Boulangerie Martin : Déclarer et payer la TVA"
     history = unescape(space.client.get("/espace/historique").get_data(as_text=True))
     assert "Adhésion à un service" in history and "Retrait d'un service" in history

@@ -43,8 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
-def app_config(app_config: dict, redis_server: RedisServer,
-               request: pytest.FixtureRequest) -> dict:
+def app_config(app_config: dict, redis_server: RedisServer, request: pytest.FixtureRequest) -> dict:
     """The shared overrides, on the test's own Redis, with errors handled as in production
     (TESTING would re-raise an error of an after-request hook instead of answering), plus
     those of the test's `app_config` marker."""
@@ -66,8 +65,9 @@ def assert_unavailable(response) -> Page:
     return page
 
 
-def promptly(request: Callable[[], object], on_hang: Callable[[], None],
-             seconds: float = PROMPT_SECONDS):
+def promptly(
+    request: Callable[[], object], on_hang: Callable[[], None], seconds: float = PROMPT_SECONDS
+):
     """Run a request in a thread; fail if it has not answered within `seconds` (then call
     `on_hang`, e.g. thaw Redis, so that the thread can finish)."""
     outcome: dict = {}
@@ -129,7 +129,8 @@ def run_worker(app: Flask):
             queues = [Queue(name, connection=connection) for name in ("mail", "maintenance")]
             with app.app_context():
                 SessionPerJobWorker(queues, connection=connection).work(
-                    burst=True, logging_level="WARNING")
+                    burst=True, logging_level="WARNING"
+                )
 
     return run
 
@@ -141,8 +142,9 @@ def enqueue_due_jobs(app: Flask) -> Callable[[], int]:
 
     def run() -> int:
         with contextlib.closing(redis_lib.Redis.from_url(app.config["REDIS_URL"])) as connection:
-            due = len(Queue("mail", connection=connection)
-                      .scheduled_job_registry.get_jobs_to_schedule())
+            due = len(
+                Queue("mail", connection=connection).scheduled_job_registry.get_jobs_to_schedule()
+            )
             scheduler = RQScheduler(["mail"], connection=connection)
             scheduler.prepare_registries(["mail"])
             scheduler.enqueue_scheduled_jobs()

@@ -24,8 +24,10 @@ from web.extensions import db
 from web.models import MailKind, MailOutbox, Registration, RegistrationState
 
 EMAIL = "helene.lefevre@example.com"
-NEEDS_POSTGRESQL = ("needs DATABASE_URL on PostgreSQL: SQLite has no server connections to "
-                    "drop (test_database_error_mid_confirmation_* covers it)")
+NEEDS_POSTGRESQL = (
+    "needs DATABASE_URL on PostgreSQL: SQLite has no server connections to "
+    "drop (test_database_error_mid_confirmation_* covers it)"
+)
 
 
 @pytest.fixture
@@ -59,8 +61,10 @@ class Terminator:
         self.engine, self.app_name = engine, app_name
 
     def _terminate(self, where: str, **params) -> int:
-        query = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                 f"AND pid <> pg_backend_pid() AND {where}")
+        query = (
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            f"AND pid <> pg_backend_pid() AND {where}"
+        )
         with self.engine.connect() as connection:
             pids = list(connection.execute(text(query), params).scalars())
             for pid in pids:
@@ -68,8 +72,10 @@ class Terminator:
             deadline = time.monotonic() + 10
             while True:
                 connection.commit()  # pg_stat_activity is a snapshot per transaction
-                if not connection.execute(text("SELECT count(*) FROM pg_stat_activity WHERE "
-                                               "pid = ANY(:pids)"), {"pids": pids}).scalar():
+                if not connection.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
+                    {"pids": pids},
+                ).scalar():
                     break
                 assert time.monotonic() < deadline, "the backends did not end"
                 time.sleep(0.02)
@@ -81,8 +87,10 @@ class Terminator:
 
     def backend(self, pid: int) -> None:
         """Terminate one backend of this test's app."""
-        assert self._terminate("application_name = :name AND pid = :pid",
-                               name=self.app_name, pid=pid) == 1
+        assert (
+            self._terminate("application_name = :name AND pid = :pid", name=self.app_name, pid=pid)
+            == 1
+        )
 
 
 @contextmanager
@@ -117,7 +125,8 @@ def backend_pid(session) -> int:
 
 
 def test_requests_after_postgresql_dropped_every_app_connection_succeed(
-        app, client, postgresql, run_worker, outbox, count):
+    app, client, postgresql, run_worker, outbox, count
+):
     WizardActions(client).complete(email=EMAIL)
     run_worker()
     activate(app.test_client(), EMAIL, code_from(outbox[0]))
@@ -142,7 +151,8 @@ def test_requests_after_postgresql_dropped_every_app_connection_succeed(
 
 @pytest.mark.parametrize("moment", ["before_commit", "after_flush"])
 def test_connection_lost_inside_the_confirmation_transaction_saves_nothing_and_says_so(
-        client, postgresql, count, moment):
+    client, postgresql, count, moment
+):
     token = at_confirmation(client)
 
     def terminate(session, *args) -> None:
@@ -160,7 +170,8 @@ def test_connection_lost_inside_the_confirmation_transaction_saves_nothing_and_s
 
 
 def test_connection_lost_right_after_the_confirmation_commits_keeps_both_rows(
-        client, postgresql, rows):
+    client, postgresql, rows
+):
     token = at_confirmation(client)
     pids: list[int] = []
 
@@ -184,8 +195,7 @@ def test_connection_lost_right_after_the_confirmation_commits_keeps_both_rows(
 # --- any database: an error in the middle of « Valider » ----------------------------------
 
 
-def test_database_error_mid_confirmation_rolls_back_answers_503_and_saves_nothing(
-        client, count):
+def test_database_error_mid_confirmation_rolls_back_answers_503_and_saves_nothing(client, count):
     token = at_confirmation(client)
 
     def fail(session, *args) -> None:

@@ -69,7 +69,8 @@ def page_form_token(client, url: str) -> str:
 
 
 def test_resend_with_redis_stopped_owes_no_mail_then_works_once_redis_is_back(
-        client, signed_up, redis_server, count, run_worker, outbox):
+    client, signed_up, redis_server, count, run_worker, outbox
+):
     signed_up()
     token = page_form_token(client, "/inscription/attente")
 
@@ -81,14 +82,17 @@ def test_resend_with_redis_stopped_owes_no_mail_then_works_once_redis_is_back(
     redis_server.start()
     page = Page(resend(client))
     assert page.h1 == "Activation de votre espace abonné"
-    assert any(notice.startswith("Un nouveau code d'activation vient de vous être envoyé")
-               for notice in page.notices())
+    assert any(
+        notice.startswith("Un nouveau code d'activation vient de vous être envoyé")
+        for notice in page.notices()
+    )
     run_worker()
     assert [mail["To"] for mail in outbox] == [EMAIL]
 
 
 def test_redis_lost_right_after_a_resend_commits_says_it_may_be_saved_and_the_code_comes(
-        app, client, signed_up, redis_server, rows, run_worker, outbox, time_machine):
+    app, client, signed_up, redis_server, rows, run_worker, outbox, time_machine
+):
     signed_up()
     token = page_form_token(client, "/inscription/attente")
     stop = lambda session: redis_server.shutdown()  # noqa: E731
@@ -118,14 +122,16 @@ def test_redis_lost_right_after_a_resend_commits_says_it_may_be_saved_and_the_co
 
 
 def test_new_code_with_redis_stopped_owes_no_mail_then_works_once_redis_is_back(
-        app, signed_up, redis_server, count, run_worker, outbox):
+    app, signed_up, redis_server, count, run_worker, outbox
+):
     signed_up()
     other_browser = app.test_client()
     token = page_form_token(other_browser, "/activation/nouveau-code")
 
     redis_server.shutdown()
-    response = other_browser.post("/activation/nouveau-code",
-                                  data={"csrf_token": token, "email": EMAIL})
+    response = other_browser.post(
+        "/activation/nouveau-code", data={"csrf_token": token, "email": EMAIL}
+    )
 
     assert_unavailable(response)
     assert count(MailOutbox) == 1
@@ -141,16 +147,19 @@ def test_new_code_with_redis_stopped_owes_no_mail_then_works_once_redis_is_back(
 
 @pytest.mark.parametrize("how", ["stopped", "frozen"])
 def test_activation_with_redis_down_activates_nothing_and_the_code_works_once_redis_is_back(
-        app, signed_up, redis_server, rows, how):
+    app, signed_up, redis_server, rows, how
+):
     code = signed_up()
     browser = app.test_client()
     token = page_form_token(browser, "/activation/")
 
     redis_server.shutdown() if how == "stopped" else redis_server.freeze()
     response = promptly(
-        lambda: browser.post("/activation/",
-                             data={"csrf_token": token, "email": EMAIL, "code": code}),
-        on_hang=redis_server.thaw)
+        lambda: browser.post(
+            "/activation/", data={"csrf_token": token, "email": EMAIL, "code": code}
+        ),
+        on_hang=redis_server.thaw,
+    )
 
     assert_unavailable(response)
     assert state_of(rows) == RegistrationState.CODE_SENT
@@ -161,7 +170,8 @@ def test_activation_with_redis_down_activates_nothing_and_the_code_works_once_re
 
 @pytest.mark.app_config(RATELIMIT_ACTIVATION="100 per hour")  # retried until the lease ends
 def test_redis_frozen_while_it_checks_the_code_does_not_cost_the_person_their_code(
-        app, signed_up, redis_server, rows, monkeypatch):
+    app, signed_up, redis_server, rows, monkeypatch
+):
     # The check is sent, the app gives up at its timeout, and Redis runs it once thawed:
     # the code is then claimed by a request that no longer exists.
     code = signed_up()
@@ -195,7 +205,8 @@ def test_redis_frozen_while_it_checks_the_code_does_not_cost_the_person_their_co
 
 
 def test_redis_lost_right_after_the_activation_commits_keeps_the_space_active(
-        app, signed_up, redis_server, rows):
+    app, signed_up, redis_server, rows
+):
     code = signed_up()
     stop = lambda session: redis_server.shutdown()  # noqa: E731
     event.listen(db.session, "after_commit", stop, once=True)
@@ -225,13 +236,15 @@ def test_redis_lost_right_after_the_activation_commits_keeps_the_space_active(
 
 
 def test_login_with_redis_stopped_opens_no_session_then_works_once_redis_is_back(
-        app, subscriber, redis_server):
+    app, subscriber, redis_server
+):
     browser = app.test_client()
     token = page_form_token(browser, "/espace/connexion")
 
     redis_server.shutdown()
-    response = browser.post("/espace/connexion", data={
-        "csrf_token": token, "email": EMAIL, "password": "Kestrel42Vine"})
+    response = browser.post(
+        "/espace/connexion", data={"csrf_token": token, "email": EMAIL, "password": "Kestrel42Vine"}
+    )
 
     assert_unavailable(response)
     redis_server.start()
@@ -244,7 +257,8 @@ def test_login_with_redis_stopped_opens_no_session_then_works_once_redis_is_back
 
 @pytest.mark.parametrize("how", ["stopped", "frozen"])
 def test_space_with_redis_down_answers_503_and_the_login_survives_redis_coming_back(
-        app, subscriber, redis_server, how):
+    app, subscriber, redis_server, how
+):
     browser = app.test_client()
     log_in(browser)
     assert Page(browser.get("/espace/")).h1 == "Mon espace abonné"

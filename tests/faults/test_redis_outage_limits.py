@@ -27,15 +27,17 @@ def without_token(response) -> str:
 
 @pytest.mark.parametrize("how", ["stopped", "frozen"])
 def test_limited_form_with_redis_down_answers_503_alike_for_known_and_unknown_addresses(
-        app, redis_server, count, how):
+    app, redis_server, count, how
+):
     WizardActions(app.test_client()).complete(email=EMAIL)  # a pending registration
     browser = app.test_client()
     token = csrf_token(browser.get("/activation/nouveau-code").get_data(as_text=True))
 
     redis_server.shutdown() if how == "stopped" else redis_server.freeze()
-    answers = [promptly(lambda email=email: ask_new_code(browser, token, email),
-                        on_hang=redis_server.thaw)
-               for email in (EMAIL, UNKNOWN)]
+    answers = [
+        promptly(lambda email=email: ask_new_code(browser, token, email), on_hang=redis_server.thaw)
+        for email in (EMAIL, UNKNOWN)
+    ]
 
     for answer in answers:
         assert_unavailable(answer)

@@ -20,8 +20,12 @@ from web.models import MailKind, MailOutbox, Registration, RegistrationState
 from web.registration.service import PROFILE_COLUMNS
 
 EMAIL = "helene.lefevre@example.com"
-CREDENTIALS = {"email": EMAIL, "email_confirm": EMAIL, "password": PASSWORD,
-               "password_confirm": PASSWORD}
+CREDENTIALS = {
+    "email": EMAIL,
+    "email_confirm": EMAIL,
+    "password": PASSWORD,
+    "password_confirm": PASSWORD,
+}
 # step: (its page, the form it posts, where it leads)
 STEPS = {
     1: ("/inscription/etape-1", {"accept": "y"}, "/inscription/etape-2"),
@@ -43,8 +47,11 @@ def walk_to(wizard, step: int) -> None:
 def stored_draft(app, client, redis_server) -> dict | None:
     """The browser's draft as Redis holds it (read without renewing it)."""
     cookie = client.get_cookie("session")
-    token = dict(app.session_interface.get_signing_serializer(app).loads(cookie.value)).get(
-        "draft") if cookie else None
+    token = (
+        dict(app.session_interface.get_signing_serializer(app).loads(cookie.value)).get("draft")
+        if cookie
+        else None
+    )
     if token is None:
         return None
     raw = redis_server.client().get(f"wizard:draft:{token}")
@@ -68,15 +75,17 @@ def bring_back(redis_server, how: str) -> None:
 @pytest.mark.parametrize("how", ["stopped", "frozen"])
 @pytest.mark.parametrize("step", [1, 2, 3])
 def test_wizard_step_with_redis_down_answers_503_and_goes_through_once_redis_is_back(
-        app, client, wizard, redis_server, step, how):
+    app, client, wizard, redis_server, step, how
+):
     url, form, next_url = STEPS[step]
     walk_to(wizard, step)
     token = csrf_token(client.get(url).get_data(as_text=True))
     before = stored_draft(app, client, redis_server)
 
     take_down(redis_server, how)
-    response = promptly(lambda: client.post(url, data={"csrf_token": token, **form}),
-                        on_hang=redis_server.thaw)
+    response = promptly(
+        lambda: client.post(url, data={"csrf_token": token, **form}), on_hang=redis_server.thaw
+    )
 
     assert_unavailable(response)
     bring_back(redis_server, how)
@@ -89,7 +98,8 @@ def test_wizard_step_with_redis_down_answers_503_and_goes_through_once_redis_is_
 
 
 def test_first_visit_with_redis_down_answers_503_then_the_wizard_starts_without_a_false_expiry(
-        client, redis_server):
+    client, redis_server
+):
     redis_server.shutdown()
 
     assert_unavailable(client.get("/inscription/etape-1"))
@@ -114,19 +124,22 @@ def at_confirmation(wizard, client) -> str:
 
 @pytest.mark.parametrize("how", ["stopped", "frozen"])
 def test_valider_with_redis_down_saves_nothing_then_works_once_redis_is_back(
-        client, wizard, redis_server, count, how):
+    client, wizard, redis_server, count, how
+):
     token = at_confirmation(wizard, client)
 
     take_down(redis_server, how)
     response = promptly(
         lambda: client.post("/inscription/confirmation", data={"csrf_token": token}),
-        on_hang=redis_server.thaw)
+        on_hang=redis_server.thaw,
+    )
 
     assert_unavailable(response)
     assert count(Registration) == 0 and count(MailOutbox) == 0
     bring_back(redis_server, how)
-    again = client.post("/inscription/confirmation", data={"csrf_token": token},
-                        follow_redirects=True)
+    again = client.post(
+        "/inscription/confirmation", data={"csrf_token": token}, follow_redirects=True
+    )
     assert Page(again).h1 == "Activation de votre espace abonné"
     assert EMAIL in Page(again).text
     assert count(Registration) == 1 and count(MailOutbox) == 1
@@ -148,8 +161,8 @@ def redis_lost_at_commit(redis_server):
 
 
 def test_redis_lost_right_after_valider_commits_loses_nothing_and_the_code_comes_later(
-        app, client, wizard, redis_server, redis_lost_at_commit, rows, run_worker, outbox,
-        time_machine):
+    app, client, wizard, redis_server, redis_lost_at_commit, rows, run_worker, outbox, time_machine
+):
     token = at_confirmation(wizard, client)
 
     response = client.post("/inscription/confirmation", data={"csrf_token": token})
@@ -161,8 +174,11 @@ def test_redis_lost_right_after_valider_commits_loses_nothing_and_the_code_comes
     (owed,) = rows(MailOutbox)
     assert registration.state == RegistrationState.PENDING and registration.email == EMAIL
     assert registration.password_hash and registration.terms_accepted_at
-    assert all(getattr(registration, name) is not None for name in PROFILE_COLUMNS
-               if name not in ("street_type", "address_complement"))
+    assert all(
+        getattr(registration, name) is not None
+        for name in PROFILE_COLUMNS
+        if name not in ("street_type", "address_complement")
+    )
     assert (owed.registration_id, owed.kind) == (registration.id, MailKind.ACTIVATION_CODE)
     assert owed.job_id is None  # Redis could not take the job
     if response.status_code == 302:
@@ -184,11 +200,13 @@ def test_redis_lost_right_after_valider_commits_loses_nothing_and_the_code_comes
     assert [mail["To"] for mail in outbox] == [EMAIL]
     assert "code d'activation" in outbox[0]["Subject"]
     # « Valider » clicked again meanwhile: no second registration, the address's notice.
-    again = client.post("/inscription/confirmation", data={"csrf_token": token},
-                        follow_redirects=True)
+    again = client.post(
+        "/inscription/confirmation", data={"csrf_token": token}, follow_redirects=True
+    )
     assert Page(again).h1 == "Activation de votre espace abonné"
     run_worker()
     assert len(rows(Registration)) == 1
     assert [mail["Subject"] for mail in outbox[1:]] == [
-        "Votre demande de création d'espace espace-pro"]
+        "Votre demande de création d'espace espace-pro"
+    ]
     assert activated_number(activate(app.test_client(), EMAIL, code_from(outbox[0])))

@@ -56,7 +56,8 @@ def fsync_every_write(server: EmbeddedRedis) -> None:
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["shutdown", "killed"])
 def test_code_mailed_before_a_redis_restart_still_activates_after_it(
-        app, embedded_redis, run_worker, outbox, rows, signum):
+    app, embedded_redis, run_worker, outbox, rows, signum
+):
     if signum == signal.SIGKILL:
         fsync_every_write(embedded_redis)
     WizardActions(app.test_client()).complete(email=EMAIL)
@@ -73,7 +74,8 @@ def test_code_mailed_before_a_redis_restart_still_activates_after_it(
 
 
 def test_mail_job_queued_before_a_redis_restart_is_sent_once_after_it(
-        app, embedded_redis, run_worker, outbox, rows):
+    app, embedded_redis, run_worker, outbox, rows
+):
     WizardActions(app.test_client()).complete(email=EMAIL)
     (registration,) = rows(Registration)
     assert registration.state == RegistrationState.PENDING  # no worker ran yet

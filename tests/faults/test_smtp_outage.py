@@ -68,7 +68,8 @@ def the_row(rows, email: str) -> tuple[Registration, MailOutbox]:
 
 
 def test_smtp_stopped_through_every_retry_is_mail_failed_then_a_resend_arrives_once(
-        app, client, smtp, time_machine, run_worker, enqueue_due_jobs, rows):
+    app, client, smtp, time_machine, run_worker, enqueue_due_jobs, rows
+):
     time_machine.move_to(START, tick=True)
     smtp.stop()
     WizardActions(client).complete(email=EMAIL)
@@ -91,8 +92,10 @@ def test_smtp_stopped_through_every_retry_is_mail_failed_then_a_resend_arrives_o
     # The server is back on its port; the person clicks « Renvoyer le code ».
     smtp.start()
     page = Page(resend(client))
-    assert any(notice.startswith("Un nouveau code d'activation vient de vous être envoyé")
-               for notice in page.notices())
+    assert any(
+        notice.startswith("Un nouveau code d'activation vient de vous être envoyé")
+        for notice in page.notices()
+    )
     run_worker()
 
     assert [mail["To"] for mail in smtp.received] == [EMAIL]
@@ -103,7 +106,8 @@ def test_smtp_stopped_through_every_retry_is_mail_failed_then_a_resend_arrives_o
 
 
 def test_smtp_restarted_under_the_worker_sends_the_next_mail_once_on_its_retry(
-        app, smtp, time_machine, run_worker, enqueue_due_jobs, rows):
+    app, smtp, time_machine, run_worker, enqueue_due_jobs, rows
+):
     time_machine.move_to(START, tick=True)
     WizardActions(app.test_client()).complete(email=EMAIL)
     run_worker()  # sent; the worker keeps its SMTP connection open for the next mail
@@ -126,5 +130,4 @@ def test_smtp_restarted_under_the_worker_sends_the_next_mail_once_on_its_retry(
     assert [mail["To"] for mail in smtp.received] == [EMAIL, SECOND_EMAIL]
     registration, owed = the_row(rows, SECOND_EMAIL)
     assert registration.state == RegistrationState.CODE_SENT and owed.sent_at is not None
-    assert activated_number(
-        activate(app.test_client(), SECOND_EMAIL, code_from(smtp.received[1])))
+    assert activated_number(activate(app.test_client(), SECOND_EMAIL, code_from(smtp.received[1])))

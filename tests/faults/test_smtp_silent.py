@@ -51,7 +51,8 @@ def app_config(app_config: dict, silent_port: int) -> dict:
 
 
 def test_a_silent_smtp_server_fails_the_attempt_which_is_retried(
-        app, client, time_machine, run_worker, rows):
+    app, client, time_machine, run_worker, rows
+):
     time_machine.move_to(START, tick=True)
     WizardActions(client).complete(email=EMAIL)
 

@@ -19,18 +19,48 @@ from web.models import Adhesion, AuditEvent, Dossier, MailOutbox, Registration
 SUMMARY_HEADINGS = ("Le formulaire contient des erreurs", "L'adhésion n'a pas été enregistrée")
 # WTForms', Flask-WTF's and Werkzeug's own English, which must never reach a page.
 ENGLISH = (
-    "This field is required", "Not a valid", "Invalid input", "Invalid value", "Invalid Choice",
-    "Invalid choice", "Field must be", "Field cannot be", "The CSRF token", "CSRF token",
-    "Invalid email", "File is required", "does not have an approved", "Bad Request",
-    "Method Not Allowed", "Not Found", "Internal Server Error", "Too Many Requests",
-    "Request Entity Too Large", "Unsupported Media Type", "Traceback",
+    "This field is required",
+    "Not a valid",
+    "Invalid input",
+    "Invalid value",
+    "Invalid Choice",
+    "Invalid choice",
+    "Field must be",
+    "Field cannot be",
+    "The CSRF token",
+    "CSRF token",
+    "Invalid email",
+    "File is required",
+    "does not have an approved",
+    "Bad Request",
+    "Method Not Allowed",
+    "Not Found",
+    "Internal Server Error",
+    "Too Many Requests",
+    "Request Entity Too Large",
+    "Unsupported Media Type",
+    "Traceback",
 )
 SERVER_ERROR = ("Erreur du service", "Une erreur inattendue s'est produite")
 FIELD_ERROR = re.compile(r'<p class="field-error"[^>]*>(.*?)</p>', re.S)
 TAGS = re.compile(r"<[^>]+>")
-REQUIRED_COLUMNS = ("email", "password_hash", "terms_version", "terms_accepted_at", "civility",
-                    "last_name", "first_name", "company_id", "phone", "contact_email", "city",
-                    "country", "trust_question", "trust_answer_hash", "created_at")
+REQUIRED_COLUMNS = (
+    "email",
+    "password_hash",
+    "terms_version",
+    "terms_accepted_at",
+    "civility",
+    "last_name",
+    "first_name",
+    "company_id",
+    "phone",
+    "contact_email",
+    "city",
+    "country",
+    "trust_question",
+    "trust_answer_hash",
+    "created_at",
+)
 
 
 def check_answer(response, explained: bool = False) -> str:
@@ -52,8 +82,9 @@ def check_answer(response, explained: bool = False) -> str:
     assert '<html lang="fr">' in html, "not a French page of the app"
     for phrase in ENGLISH:
         assert phrase not in html, f"English text on the page: {phrase!r}"
-    messages = [TAGS.sub("", text).replace("Erreur :", "").strip()
-                for text in FIELD_ERROR.findall(html)]
+    messages = [
+        TAGS.sub("", text).replace("Erreur :", "").strip() for text in FIELD_ERROR.findall(html)
+    ]
     if messages:
         assert any(heading in html for heading in SUMMARY_HEADINGS), "errors without a summary"
         assert all(messages), "a field marked in error without a message"
@@ -61,15 +92,18 @@ def check_answer(response, explained: bool = False) -> str:
         assert "<h1" in html, "an error answer without a title"
     if explained and response.status_code < 400:
         assert 'class="error-summary"' in html or 'class="notice' in html, (
-            "a processed form answered without a word")
+            "a processed form answered without a word"
+        )
     return html
 
 
 def counts(app: Flask) -> dict[str, int]:
     """How many rows each table the forms write to holds."""
     with app.app_context():
-        return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
-                for model in (Registration, MailOutbox, Dossier, Adhesion, AuditEvent)}
+        return {
+            model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Registration, MailOutbox, Dossier, Adhesion, AuditEvent)
+        }
 
 
 def check_rows(app: Flask) -> None:
@@ -110,8 +144,9 @@ class Outcome:
         return self.response.headers.get("Location", "")
 
 
-def attempt(app: Flask, client, url: str, submission: Submission, token: str,
-            foreign_token: str = "") -> Outcome:
+def attempt(
+    app: Flask, client, url: str, submission: Submission, token: str, foreign_token: str = ""
+) -> Outcome:
     """Send the submission and check every invariant; what is not a browser's form saves nothing."""
     before = counts(app)
     response = send(client, url, submission, token, foreign_token)

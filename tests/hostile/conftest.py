@@ -76,15 +76,17 @@ def restore_subscriber(app: Flask, subscriber_id: int) -> Callable[[], None]:
 
 
 @pytest.fixture
-def logged_in(fresh_browser: Callable[[], FlaskClient], subscriber_id: int
-              ) -> Callable[[], FlaskClient]:
+def logged_in(
+    fresh_browser: Callable[[], FlaskClient], subscriber_id: int
+) -> Callable[[], FlaskClient]:
     """A fresh browser logged in to the space through the login page."""
 
     def make() -> FlaskClient:
         client = fresh_browser()
         token = csrf_token(client.get("/espace/connexion").get_data(as_text=True))
-        response = client.post("/espace/connexion",
-                               data={"csrf_token": token, "email": EMAIL, "password": PASSWORD})
+        response = client.post(
+            "/espace/connexion", data={"csrf_token": token, "email": EMAIL, "password": PASSWORD}
+        )
         assert response.status_code == 302, "the test subscriber could not log in"
         return client
 
@@ -92,8 +94,7 @@ def logged_in(fresh_browser: Callable[[], FlaskClient], subscriber_id: int
 
 
 @pytest.fixture
-def wizard_at(fresh_browser: Callable[[], FlaskClient]
-              ) -> Callable[..., tuple[FlaskClient, str]]:
+def wizard_at(fresh_browser: Callable[[], FlaskClient]) -> Callable[..., tuple[FlaskClient, str]]:
     """A fresh browser whose wizard is done up to (not including) a step, and its CSRF token.
 
     One token serves the whole session: fetching it once spares rendering every step.
@@ -102,11 +103,20 @@ def wizard_at(fresh_browser: Callable[[], FlaskClient]
     def make(step: int, email: str = "helene.lefevre@example.com") -> tuple[FlaskClient, str]:
         client = fresh_browser()
         token = token_of(client, "/inscription/etape-1")
-        steps = [("/inscription/etape-1", {"accept": "y"}),
-                 ("/inscription/etape-2", {"email": email, "email_confirm": email,
-                                           "password": PASSWORD, "password_confirm": PASSWORD}),
-                 ("/inscription/etape-3", profile_data())]
-        for url, fields in steps[:step - 1]:
+        steps = [
+            ("/inscription/etape-1", {"accept": "y"}),
+            (
+                "/inscription/etape-2",
+                {
+                    "email": email,
+                    "email_confirm": email,
+                    "password": PASSWORD,
+                    "password_confirm": PASSWORD,
+                },
+            ),
+            ("/inscription/etape-3", profile_data()),
+        ]
+        for url, fields in steps[: step - 1]:
             response = client.post(url, data={"csrf_token": token, **fields})
             assert response.status_code == 302, f"{url} refused the valid form"
         return client, token

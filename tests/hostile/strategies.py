@@ -21,21 +21,97 @@ HOSTILE_HEALTH_CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_sl
 BCC_INJECTION = "\r\nBcc: attacker@example.com"
 MARKUP = ["<script>alert(1)</script>", "<b>x</b>", '"><img src=x onerror=alert(1)>']
 NASTY_CHARACTERS = [
-    "\x00", "\x07", "\x1b", "\r", "\n", "\t", "\x0b", "\x85", "\u2028", "\u2029",
-    "\u202e", "\u200f", "\u200e", "\u200b", "\ufeff", "\u00a0", "\u202f", "\ufffd",
-    "\ud800", "\udfff", "\U0001d160", "\U0001f600", "é", "\u0301", "ﬁ", "Ⅻ", "٣", "𝟗",
-    "<", ">", "&", '"', "'", "%", "\\", ";", ",", "=",
+    "\x00",
+    "\x07",
+    "\x1b",
+    "\r",
+    "\n",
+    "\t",
+    "\x0b",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\u202e",
+    "\u200f",
+    "\u200e",
+    "\u200b",
+    "\ufeff",
+    "\u00a0",
+    "\u202f",
+    "\ufffd",
+    "\ud800",
+    "\udfff",
+    "\U0001d160",
+    "\U0001f600",
+    "é",
+    "\u0301",
+    "ﬁ",
+    "Ⅻ",
+    "٣",
+    "𝟗",
+    "<",
+    ">",
+    "&",
+    '"',
+    "'",
+    "%",
+    "\\",
+    ";",
+    ",",
+    "=",
 ]
 SPECIMENS = [
-    "", " ", "   ", "\x00", "a\x00b", "\u202eervèfeL", "\u200fLefèvre", BCC_INJECTION,
-    "Dupont" + BCC_INJECTION, *MARKUP, "' OR '1'='1", "%00", "%ED%A0%80", "{{ 7*7 }}",
-    "${7*7}", "../../etc/passwd", "\ud800", "a\udfffb", "ＡＢＣ", "null", "[]", "{}", "true",
-    "-1", "0", "9" * 30, "1e308", "NaN", "732 829 320", "732829320", "helene@example.com",
-    "é" * 81, "x" * 5_000, "\U0001d160" * 81, "\u0301" * 200,
+    "",
+    " ",
+    "   ",
+    "\x00",
+    "a\x00b",
+    "\u202eervèfeL",
+    "\u200fLefèvre",
+    BCC_INJECTION,
+    "Dupont" + BCC_INJECTION,
+    *MARKUP,
+    "' OR '1'='1",
+    "%00",
+    "%ED%A0%80",
+    "{{ 7*7 }}",
+    "${7*7}",
+    "../../etc/passwd",
+    "\ud800",
+    "a\udfffb",
+    "ＡＢＣ",
+    "null",
+    "[]",
+    "{}",
+    "true",
+    "-1",
+    "0",
+    "9" * 30,
+    "1e308",
+    "NaN",
+    "732 829 320",
+    "732829320",
+    "helene@example.com",
+    "é" * 81,
+    "x" * 5_000,
+    "\U0001d160" * 81,
+    "\u0301" * 200,
 ]
 UNEXPECTED_FIELDS = [
-    "state", "subscriber_number", "password_hash", "trust_answer_hash", "is_admin", "id",
-    "registration_id", "csrf_token", "email", "next", "", "a" * 300, "x\x00y", "\u202e",
+    "state",
+    "subscriber_number",
+    "password_hash",
+    "trust_answer_hash",
+    "is_admin",
+    "id",
+    "registration_id",
+    "csrf_token",
+    "email",
+    "next",
+    "",
+    "a" * 300,
+    "x\x00y",
+    "\u202e",
 ]
 
 # Every Unicode category but surrogates, then surrogates themselves (sent as the raw
@@ -48,13 +124,12 @@ long_text = st.builds(
     st.sampled_from(["a", "é", "\u202e", "\x00", "\U0001d160", " ", "<b>", "9"]),
     st.integers(min_value=0, max_value=3_000),
 )
-hostile_text = st.one_of(
-    st.text(characters, max_size=40), st.sampled_from(SPECIMENS), long_text
-)
+hostile_text = st.one_of(st.text(characters, max_size=40), st.sampled_from(SPECIMENS), long_text)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | hostile_text,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                 max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 
@@ -68,7 +143,7 @@ class Upload:
     content_type: str = "text/plain"
 
 
-uploads = st.builds(Upload, st.binary(max_size=60), st.sampled_from(["x.txt", "", "a\"b.csv"]))
+uploads = st.builds(Upload, st.binary(max_size=60), st.sampled_from(["x.txt", "", 'a"b.csv']))
 
 
 @dataclass(frozen=True)
@@ -82,8 +157,11 @@ class Transport:
     @property
     def is_browser_like(self) -> bool:
         """A form a browser could send: POST, a form encoding, the page's own token."""
-        return (self.method == "POST" and self.encoding in {"urlencoded", "multipart"}
-                and self.token in {"valid", "twice"})
+        return (
+            self.method == "POST"
+            and self.encoding in {"urlencoded", "multipart"}
+            and self.token in {"valid", "twice"}
+        )
 
 
 BROWSER = Transport()
@@ -91,8 +169,9 @@ any_transport = st.builds(
     Transport,
     method=st.sampled_from(["POST", "POST", "PUT", "PATCH", "DELETE"]),
     encoding=st.sampled_from(["urlencoded", "multipart", "json", "text", "none"]),
-    token=st.sampled_from(["valid", "missing", "empty", "forged", "foreign", "forged-first",
-                           "twice"]),
+    token=st.sampled_from(
+        ["valid", "missing", "empty", "forged", "foreign", "forged-first", "twice"]
+    ),
 )
 # Mostly the browser's way, so that the fields' own rules get exercised.
 transports = st.one_of(st.just(BROWSER), st.just(Transport(encoding="multipart")), any_transport)
@@ -125,8 +204,11 @@ def submissions(draw, valid: dict, transport=None, spoil: bool = True) -> Submis
     for name, good in valid.items():
         if isinstance(good, st.SearchStrategy):
             good = draw(good)
-        fate = draw(st.sampled_from(["keep", "keep", "hostile", "hostile", "missing", "twice"])
-                    if spoil else st.just("keep"))
+        fate = draw(
+            st.sampled_from(["keep", "keep", "hostile", "hostile", "missing", "twice"])
+            if spoil
+            else st.just("keep")
+        )
         if fate == "keep":
             pairs.append((name, good))
         elif fate == "hostile":
@@ -134,8 +216,7 @@ def submissions(draw, valid: dict, transport=None, spoil: bool = True) -> Submis
         elif fate == "twice":
             pairs += draw(st.permutations([(name, good), (name, draw(values))]))
     if spoil:
-        pairs += draw(st.lists(st.tuples(st.sampled_from(UNEXPECTED_FIELDS), values),
-                               max_size=2))
+        pairs += draw(st.lists(st.tuples(st.sampled_from(UNEXPECTED_FIELDS), values), max_size=2))
     return Submission(tuple(draw(st.permutations(pairs))), sent_with)
 
 
@@ -205,15 +286,32 @@ def send(client, url: str, submission: Submission, token: str, foreign_token: st
         # Flask-WTF takes the token from a header when the body is not a form.
         if token_pairs:
             headers["X-CSRFToken"] = token_pairs[-1][1]
-        return client.open(url, method=transport.method, data=_json(submission.pairs),
-                           content_type="application/json", headers=headers)
+        return client.open(
+            url,
+            method=transport.method,
+            data=_json(submission.pairs),
+            content_type="application/json",
+            headers=headers,
+        )
     if transport.encoding == "multipart":
-        return client.open(url, method=transport.method, data=_multipart(pairs),
-                           content_type=f"multipart/form-data; boundary={BOUNDARY}")
+        return client.open(
+            url,
+            method=transport.method,
+            data=_multipart(pairs),
+            content_type=f"multipart/form-data; boundary={BOUNDARY}",
+        )
     if transport.encoding == "text":
-        return client.open(url, method=transport.method, data=_urlencoded(pairs),
-                           content_type="text/plain; charset=utf-8")
+        return client.open(
+            url,
+            method=transport.method,
+            data=_urlencoded(pairs),
+            content_type="text/plain; charset=utf-8",
+        )
     if transport.encoding == "none":
         return client.open(url, method=transport.method)
-    return client.open(url, method=transport.method, data=_urlencoded(pairs),
-                       content_type="application/x-www-form-urlencoded")
+    return client.open(
+        url,
+        method=transport.method,
+        data=_urlencoded(pairs),
+        content_type="application/x-www-form-urlencoded",
+    )

@@ -44,8 +44,9 @@ def test_activation_answers_any_submission_in_french_and_activates_nothing(
 ):
     client = fresh_browser()
 
-    outcome = attempt(app, client, "/activation/", submission, token_of(client, "/activation/"),
-                      foreign_token)
+    outcome = attempt(
+        app, client, "/activation/", submission, token_of(client, "/activation/"), foreign_token
+    )
 
     assert not any(outcome.added.values())
     assert outcome.location == ""
@@ -83,8 +84,10 @@ def test_login_answers_any_submission_in_french_and_records_only_login_events(
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=HOSTILE_HEALTH_CHECKS)
-@given(url=st.sampled_from(["/recuperation/mot-de-passe", "/recuperation/numero"]),
-       submission=submissions({"email": EMAIL, "subscriber_number": SUBSCRIBER_NUMBER}))
+@given(
+    url=st.sampled_from(["/recuperation/mot-de-passe", "/recuperation/numero"]),
+    submission=submissions({"email": EMAIL, "subscriber_number": SUBSCRIBER_NUMBER}),
+)
 def test_forgotten_password_and_number_answer_any_submission_and_mail_only_the_owner(
     app, fresh_browser, foreign_token, subscriber_id, url, submission
 ):
@@ -114,8 +117,7 @@ def test_the_trust_question_answers_any_submission_in_french(
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=HOSTILE_HEALTH_CHECKS)
-@given(submission=submissions({"new_password": NEW_PASSWORD,
-                               "new_password_confirm": NEW_PASSWORD}))
+@given(submission=submissions({"new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD}))
 def test_the_new_password_form_answers_any_submission_and_changes_only_on_success(
     app, fresh_browser, foreign_token, subscriber_id, restore_subscriber, submission
 ):
@@ -123,8 +125,12 @@ def test_the_new_password_form_answers_any_submission_and_changes_only_on_succes
     client.get(reset_link(app, subscriber_id))
     url = "/recuperation/nouveau-mot-de-passe"
     token = token_of(client, "/recuperation/reinitialiser")
-    assert client.post("/recuperation/reinitialiser",
-                       data={"csrf_token": token, "answer": TRUST_ANSWER}).status_code == 302
+    assert (
+        client.post(
+            "/recuperation/reinitialiser", data={"csrf_token": token, "answer": TRUST_ANSWER}
+        ).status_code
+        == 302
+    )
     before = password_hash(app, subscriber_id)
 
     outcome = attempt(app, client, url, submission, token, foreign_token)
@@ -135,26 +141,43 @@ def test_the_new_password_form_answers_any_submission_and_changes_only_on_succes
     restore_subscriber()
 
 
-QUERY_PAGES = ["/activation/", "/recuperation/reinitialiser", "/espace/dossiers/",
-               "/espace/historique", "/inscription/etape-1", "/espace/connexion",
-               "/recuperation/mot-de-passe"]
+QUERY_PAGES = [
+    "/activation/",
+    "/recuperation/reinitialiser",
+    "/espace/dossiers/",
+    "/espace/historique",
+    "/inscription/etape-1",
+    "/espace/connexion",
+    "/recuperation/mot-de-passe",
+]
 QUERY_NAMES = ["jeton", "q", "page", "next", "jeton", "page"]
 
 
 def query_string(pairs) -> str:
     """Pairs as a query string, lone surrogates sent as their (invalid UTF-8) bytes."""
-    return "&".join(f"{quote_plus(name)}={quote_plus(value.encode('utf-8', 'surrogatepass'))}"
-                    for name, value in pairs)
+    return "&".join(
+        f"{quote_plus(name)}={quote_plus(value.encode('utf-8', 'surrogatepass'))}"
+        for name, value in pairs
+    )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=HOSTILE_HEALTH_CHECKS)
-@given(path=st.sampled_from(QUERY_PAGES),
-       pairs=st.lists(st.tuples(st.sampled_from(QUERY_NAMES),
-                                st.one_of(hostile_text, st.integers().map(str),
-                                          st.sampled_from(["9" * 25, "-1", "0", "2147483648",
-                                                           "9223372036854775808"]))),
-                      min_size=1, max_size=3),
-       logged=st.booleans())
+@given(
+    path=st.sampled_from(QUERY_PAGES),
+    pairs=st.lists(
+        st.tuples(
+            st.sampled_from(QUERY_NAMES),
+            st.one_of(
+                hostile_text,
+                st.integers().map(str),
+                st.sampled_from(["9" * 25, "-1", "0", "2147483648", "9223372036854775808"]),
+            ),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    logged=st.booleans(),
+)
 @example(path="/espace/dossiers/", pairs=[("page", "9" * 25)], logged=True)
 @example(path="/espace/historique", pairs=[("page", "9223372036854775808")], logged=True)
 @example(path="/espace/dossiers/", pairs=[("q", "Mar\x00tin")], logged=True)

@@ -34,9 +34,22 @@ from web.extensions import db
 from web.models import Adhesion, Dossier, Registration
 
 NEW_PASSWORD = "Heron58Quartz"
-CONTACT = {name: value for name, value in profile_data().items()
-           if name in {"phone", "contact_email", "street_number", "street_type", "street_name",
-                       "address_complement", "postal_code", "city", "country"}}
+CONTACT = {
+    name: value
+    for name, value in profile_data().items()
+    if name
+    in {
+        "phone",
+        "contact_email",
+        "street_number",
+        "street_type",
+        "street_name",
+        "address_complement",
+        "postal_code",
+        "city",
+        "country",
+    }
+}
 SERVICE_KEYS = [service.key for service in CATALOGUE]
 HOSTILE_IDS = ["0", "-1", "2147483648", "9223372036854775808", "9" * 30, "1e3", "%00", "x"]
 SIRENS = (valid_siren(seed) for seed in itertools.count(10**6 + 1))
@@ -64,8 +77,15 @@ def new_dossier(app: Flask, registration_id: int, adhesion: bool = False) -> tup
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=HOSTILE_HEALTH_CHECKS)
-@given(submission=submissions({"current_password": PASSWORD, "new_password": NEW_PASSWORD,
-                               "new_password_confirm": NEW_PASSWORD}))
+@given(
+    submission=submissions(
+        {
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "new_password_confirm": NEW_PASSWORD,
+        }
+    )
+)
 def test_the_password_change_answers_any_submission_and_changes_only_on_success(
     app, logged_in, foreign_token, subscriber_id, restore_subscriber, submission
 ):
@@ -82,8 +102,15 @@ def test_the_password_change_answers_any_submission_and_changes_only_on_success(
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=HOSTILE_HEALTH_CHECKS)
-@given(submission=submissions({"current_password": PASSWORD, "trust_question": "first_school",
-                               "trust_answer": "Les Tilleuls"}))
+@given(
+    submission=submissions(
+        {
+            "current_password": PASSWORD,
+            "trust_question": "first_school",
+            "trust_answer": "Les Tilleuls",
+        }
+    )
+)
 def test_the_trust_question_change_answers_any_submission_and_changes_only_on_success(
     app, logged_in, foreign_token, subscriber_id, restore_subscriber, submission
 ):
@@ -95,7 +122,9 @@ def test_the_trust_question_change_answers_any_submission_and_changes_only_on_su
 
     after = registration(app, subscriber_id)
     changed = (after.trust_question, after.trust_answer_hash) != (
-        before.trust_question, before.trust_answer_hash)
+        before.trust_question,
+        before.trust_answer_hash,
+    )
     assert changed == (outcome.location == "/espace/")
     restore_subscriber()
 
@@ -116,8 +145,11 @@ def test_the_contact_details_answer_any_submission_and_keep_only_clean_values(
 
 
 @settings(max_examples=35, deadline=None, suppress_health_check=HOSTILE_HEALTH_CHECKS)
-@given(submission=submissions({"siren": st.integers(1, 10**6).map(valid_siren),
-                               "label": "Boulangerie Martin"}))
+@given(
+    submission=submissions(
+        {"siren": st.integers(1, 10**6).map(valid_siren), "label": "Boulangerie Martin"}
+    )
+)
 def test_adding_a_dossier_answers_any_submission_and_saves_whole_dossiers_only(
     app, logged_in, foreign_token, subscriber_id, submission
 ):
@@ -142,12 +174,20 @@ csv_contents = st.one_of(
     st.binary(max_size=200),
     st.builds(
         lambda lines, delimiter, header, encoding: (
-            (("siren;nom\n" if header else "") + "\n".join(
-                csv_line(siren, label, delimiter) for siren, label in lines
-            )).encode(encoding, "surrogatepass" if encoding == "utf-8" else "replace")),
-        st.lists(st.tuples(st.one_of(st.sampled_from(["732829320", "552 100 554", "123456789",
-                                                      "", "0"]), hostile_text),
-                           hostile_text), min_size=1, max_size=6),
+            ("siren;nom\n" if header else "")
+            + "\n".join(csv_line(siren, label, delimiter) for siren, label in lines)
+        ).encode(encoding, "surrogatepass" if encoding == "utf-8" else "replace"),
+        st.lists(
+            st.tuples(
+                st.one_of(
+                    st.sampled_from(["732829320", "552 100 554", "123456789", "", "0"]),
+                    hostile_text,
+                ),
+                hostile_text,
+            ),
+            min_size=1,
+            max_size=6,
+        ),
         st.sampled_from([";", ",", "\t"]),
         st.booleans(),
         st.sampled_from(["utf-8", "cp1252", "utf-16"]),
@@ -158,10 +198,12 @@ csv_contents = st.one_of(
 @st.composite
 def imports(draw):
     """A CSV upload (hostile lines, encodings, or bytes), in a spoiled multipart form."""
-    upload = Upload(draw(csv_contents), draw(st.sampled_from(["clients.csv", "", "a\"b.csv"])),
-                    draw(st.sampled_from(["text/csv", "application/octet-stream"])))
-    transport = st.one_of(st.just(Transport(encoding="multipart")), st.just(BROWSER),
-                          any_transport)
+    upload = Upload(
+        draw(csv_contents),
+        draw(st.sampled_from(["clients.csv", "", 'a"b.csv'])),
+        draw(st.sampled_from(["text/csv", "application/octet-stream"])),
+    )
+    transport = st.one_of(st.just(Transport(encoding="multipart")), st.just(BROWSER), any_transport)
     return draw(submissions({"file": upload}, transport=transport))
 
 
@@ -191,8 +233,12 @@ def path_id(choice: str, own: int) -> str:
 
 
 @settings(max_examples=35, deadline=None, suppress_health_check=HOSTILE_HEALTH_CHECKS)
-@given(dossier=path_ids, service=service_keys, role=st.sampled_from(["mandataire", "x"]),
-       submission=submissions({}))
+@given(
+    dossier=path_ids,
+    service=service_keys,
+    role=st.sampled_from(["mandataire", "x"]),
+    submission=submissions({}),
+)
 @example(dossier="2147483648", service="tva", role="mandataire", submission=Submission((), BROWSER))
 def test_adhering_answers_any_submission_and_saves_whole_adhesions_only(
     app, logged_in, foreign_token, subscriber_id, dossier, service, role, submission
@@ -201,11 +247,18 @@ def test_adhering_answers_any_submission_and_saves_whole_adhesions_only(
     client = logged_in()
     key = quote(service.encode("utf-8", "surrogatepass"), safe="")
     url = f"/espace/dossiers/{path_id(dossier, dossier_id)}/services/{key}/adherer"
-    submission = dataclasses.replace(submission,
-                                     pairs=((f"{service}-role", role), *submission.pairs))
+    submission = dataclasses.replace(
+        submission, pairs=((f"{service}-role", role), *submission.pairs)
+    )
 
-    outcome = attempt(app, client, url, submission,
-                      token_of(client, f"/espace/dossiers/{dossier_id}"), foreign_token)
+    outcome = attempt(
+        app,
+        client,
+        url,
+        submission,
+        token_of(client, f"/espace/dossiers/{dossier_id}"),
+        foreign_token,
+    )
 
     adhered = outcome.location.startswith(f"/espace/dossiers/{dossier_id}#service-")
     assert outcome.added["Adhesion"] == (1 if adhered else 0)
@@ -219,11 +272,19 @@ def test_withdrawing_answers_any_submission_and_ends_only_that_adhesion(
 ):
     dossier_id, adhesion_id = new_dossier(app, subscriber_id, adhesion=True)
     client = logged_in()
-    url = (f"/espace/dossiers/{path_id(dossier, dossier_id)}/adhesions/"
-           f"{path_id(adhesion, adhesion_id)}/retirer")
+    url = (
+        f"/espace/dossiers/{path_id(dossier, dossier_id)}/adhesions/"
+        f"{path_id(adhesion, adhesion_id)}/retirer"
+    )
 
-    outcome = attempt(app, client, url, submission,
-                      token_of(client, f"/espace/dossiers/{dossier_id}"), foreign_token)
+    outcome = attempt(
+        app,
+        client,
+        url,
+        submission,
+        token_of(client, f"/espace/dossiers/{dossier_id}"),
+        foreign_token,
+    )
 
     with app.app_context():
         withdrawn = db.session.get(Adhesion, adhesion_id).withdrawn_at is not None
@@ -240,8 +301,14 @@ def test_removing_a_dossier_answers_any_submission_and_removes_it_whole(
     client = logged_in()
     url = f"/espace/dossiers/{path_id(dossier, dossier_id)}/supprimer"
 
-    outcome = attempt(app, client, url, submission,
-                      token_of(client, f"/espace/dossiers/{dossier_id}/supprimer"), foreign_token)
+    outcome = attempt(
+        app,
+        client,
+        url,
+        submission,
+        token_of(client, f"/espace/dossiers/{dossier_id}/supprimer"),
+        foreign_token,
+    )
 
     with app.app_context():
         gone = db.session.get(Dossier, dossier_id) is None
@@ -256,8 +323,9 @@ def test_logout_answers_any_submission_and_ends_the_session_only_when_asked(
 ):
     client = logged_in()
 
-    outcome = attempt(app, client, "/espace/deconnexion", submission,
-                      token_of(client, "/espace/"), foreign_token)
+    outcome = attempt(
+        app, client, "/espace/deconnexion", submission, token_of(client, "/espace/"), foreign_token
+    )
 
     still_in = client.get("/espace/").status_code == 200
     assert still_in == (outcome.location != "/espace/connexion")

@@ -22,16 +22,30 @@ from tests.hostile.strategies import (
 )
 from web.domain.text import forbidden_character
 
-STEP_URLS = {1: "/inscription/etape-1", 2: "/inscription/etape-2", 3: "/inscription/etape-3",
-             4: "/inscription/confirmation"}
-CREDENTIALS = {"email": "helene.lefevre@example.com",
-               "email_confirm": "helene.lefevre@example.com",
-               "password": "Kestrel42Vine", "password_confirm": "Kestrel42Vine"}
+STEP_URLS = {
+    1: "/inscription/etape-1",
+    2: "/inscription/etape-2",
+    3: "/inscription/etape-3",
+    4: "/inscription/confirmation",
+}
+CREDENTIALS = {
+    "email": "helene.lefevre@example.com",
+    "email_confirm": "helene.lefevre@example.com",
+    "password": "Kestrel42Vine",
+    "password_confirm": "Kestrel42Vine",
+}
 PROFILE = profile_data(foreign_company="")
 # Each confirmation its own address: every example creates a new space, not a twin.
 ADDRESS_NUMBERS = itertools.count()
-PROFILE_LIMITS = {"last_name": 80, "first_name": 80, "street_number": 10, "street_name": 120,
-                  "address_complement": 120, "postal_code": 12, "city": 80}
+PROFILE_LIMITS = {
+    "last_name": 80,
+    "first_name": 80,
+    "street_number": 10,
+    "street_name": 120,
+    "address_complement": 120,
+    "postal_code": 12,
+    "city": 80,
+}
 
 
 def draft_of(app, client) -> dict:
@@ -81,8 +95,11 @@ def test_step_2_answers_any_submission_in_french_and_keeps_only_a_clean_address(
 @given(submission=submissions(PROFILE))
 # Server errors once (a JSON number, a file in a text field): tried on every run.
 @example(submission=Submission((*PROFILE.items(), ("last_name", 5)), Transport(encoding="json")))
-@example(submission=Submission((*PROFILE.items(), ("phone", Upload(b"0612345678"))),
-                               Transport(encoding="multipart")))
+@example(
+    submission=Submission(
+        (*PROFILE.items(), ("phone", Upload(b"0612345678"))), Transport(encoding="multipart")
+    )
+)
 def test_step_3_answers_any_submission_in_french_and_keeps_only_clean_values(
     app, wizard_at, foreign_token, submission
 ):
@@ -125,8 +142,9 @@ def test_renvoyer_le_code_answers_any_submission_and_owes_at_most_one_mail(
     waiting, token = wizard_at(4, email="attente@example.com")
     assert waiting.post(STEP_URLS[4], data={"csrf_token": token}).status_code == 302
 
-    outcome = attempt(app, waiting, "/inscription/attente/renvoyer", submission, token,
-                      foreign_token)
+    outcome = attempt(
+        app, waiting, "/inscription/attente/renvoyer", submission, token, foreign_token
+    )
 
     assert outcome.added["Registration"] == 0
     assert outcome.added["MailOutbox"] <= 1

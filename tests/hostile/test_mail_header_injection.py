@@ -31,11 +31,10 @@ def assert_delivered_to_owner_only(message, owner: str) -> None:
     assert ATTACKER not in raw_headers
 
 
-@pytest.mark.parametrize("field", ["last_name", "first_name", "street_name",
-                                   "address_complement", "city"])
-def test_a_line_break_with_a_bcc_header_is_refused_in_every_sign_up_field(
-    wizard, draft, field
-):
+@pytest.mark.parametrize(
+    "field", ["last_name", "first_name", "street_name", "address_complement", "city"]
+)
+def test_a_line_break_with_a_bcc_header_is_refused_in_every_sign_up_field(wizard, draft, field):
     wizard.accept_terms()
     wizard.credentials()
 
@@ -62,8 +61,9 @@ def test_the_activation_mail_goes_to_its_owner_only_after_an_injection_attempt(
 ):
     wizard.accept_terms()
     wizard.credentials(email=EMAIL)
-    refused = wizard.profile(last_name="Lefèvre" + BCC_INJECTION,
-                             first_name="Hélène" + BCC_INJECTION)
+    refused = wizard.profile(
+        last_name="Lefèvre" + BCC_INJECTION, first_name="Hélène" + BCC_INJECTION
+    )
     assert FORBIDDEN_CHARACTER in refusal(refused, "last_name")
 
     wizard.profile()
@@ -78,8 +78,11 @@ def test_a_dossier_label_with_a_bcc_header_stays_on_one_line_and_reaches_no_mail
     app, client, subscriber, outbox, run_worker
 ):
     log_in(client)
-    added = post_form(client, "/espace/dossiers/ajouter",
-                      {"siren": "732829320", "label": "Martin" + BCC_INJECTION})
+    added = post_form(
+        client,
+        "/espace/dossiers/ajouter",
+        {"siren": "732829320", "label": "Martin" + BCC_INJECTION},
+    )
     assert added.status_code == 302
     with app.app_context():
         (dossier,) = db.session.scalars(db.select(Dossier))
@@ -87,9 +90,15 @@ def test_a_dossier_label_with_a_bcc_header_stays_on_one_line_and_reaches_no_mail
 
     # A mail to the subscriber now that the label is stored: the password-change notice.
     page = client.get("/espace/mot-de-passe").get_data(as_text=True)
-    changed = client.post("/espace/mot-de-passe", data={
-        "csrf_token": page_token(page), "current_password": PASSWORD,
-        "new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD})
+    changed = client.post(
+        "/espace/mot-de-passe",
+        data={
+            "csrf_token": page_token(page),
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "new_password_confirm": NEW_PASSWORD,
+        },
+    )
     assert changed.status_code == 302
     run_worker()
 
@@ -107,15 +116,26 @@ def test_a_dossier_label_with_a_bcc_header_stays_on_one_line_and_reaches_no_mail
         (EMAIL, "Votre code d'activation\u2028Bcc: attacker@example.com"),
         (EMAIL + "\x00", "Votre code d'activation espace-pro"),
     ],
-    ids=["recipient-crlf", "recipient-lf", "subject-crlf", "subject-lf", "subject-u2028",
-         "recipient-nul"],
+    ids=[
+        "recipient-crlf",
+        "recipient-lf",
+        "subject-crlf",
+        "subject-lf",
+        "subject-u2028",
+        "recipient-nul",
+    ],
 )
 def test_the_mailer_refuses_to_build_a_mail_whose_headers_would_break(
     app, outbox, recipient, subject
 ):
     with app.app_context(), pytest.raises(ValueError, match="control character"):
-        render_mail("subscriber_number", subject=subject, recipient=recipient,
-                    registration=None, login_url="http://espace-pro.example.com/")
+        render_mail(
+            "subscriber_number",
+            subject=subject,
+            recipient=recipient,
+            registration=None,
+            login_url="http://espace-pro.example.com/",
+        )
 
     assert outbox == []
 

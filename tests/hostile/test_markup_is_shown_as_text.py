@@ -66,8 +66,9 @@ def marked_up_space(app, client, wizard, outbox, run_worker):
     wizard.confirm()
     run_worker()
     (mail,) = outbox
-    activated = post_form(client, "/activation/", {"email": EMAIL, "code": code_from(mail)},
-                          follow=True)
+    activated = post_form(
+        client, "/activation/", {"email": EMAIL, "code": code_from(mail)}, follow=True
+    )
     pages["success"] = activated.get_data(as_text=True)
     pages["activation pdf"] = client.get("/activation/formulaire.pdf").data
     return SimpleNamespace(pages=pages, mail=mail)
@@ -123,14 +124,33 @@ MAIL_TEMPLATES = sorted(path.stem for path in TEMPLATES.glob("*.html") if path.s
 @pytest.mark.parametrize("name", MAIL_TEMPLATES)
 def test_every_mail_template_escapes_what_it_shows_in_its_html_part(app, name):
     moment = datetime(2026, 11, 2, 9, 30)
-    values = {key: SCRIPT for key in ("code", "activation_url", "landing_url", "new_code_url",
-                                      "recovery_url", "reset_url", "login_url")}
-    registration = SimpleNamespace(subscriber_number=SCRIPT, email=EMAIL, last_name=SCRIPT,
-                                   first_name=SCRIPT)
+    values = {
+        key: SCRIPT
+        for key in (
+            "code",
+            "activation_url",
+            "landing_url",
+            "new_code_url",
+            "recovery_url",
+            "reset_url",
+            "login_url",
+        )
+    }
+    registration = SimpleNamespace(
+        subscriber_number=SCRIPT, email=EMAIL, last_name=SCRIPT, first_name=SCRIPT
+    )
 
     with app.app_context():
-        message = render_mail(name, subject="Sujet", recipient=EMAIL, registration=registration,
-                              deadline=moment, changed_at=moment, active=True, **values)
+        message = render_mail(
+            name,
+            subject="Sujet",
+            recipient=EMAIL,
+            registration=registration,
+            deadline=moment,
+            changed_at=moment,
+            active=True,
+            **values,
+        )
 
     assert SCRIPT not in message.html
     if SCRIPT in message.body:  # a value the mail shows: escaped in the HTML part
@@ -143,12 +163,15 @@ def test_every_mail_template_escapes_what_it_shows_in_its_html_part(app, name):
 @pytest.fixture
 def marked_up_dossier(client, log_in_space):
     """A dossier named with markup, with an adhesion (added through the pages)."""
-    added = post_form(client, "/espace/dossiers/ajouter",
-                      {"siren": "732829320", "label": IMAGE}, follow=True)
+    added = post_form(
+        client, "/espace/dossiers/ajouter", {"siren": "732829320", "label": IMAGE}, follow=True
+    )
     dossier_url = added.request.path
     page = client.get(dossier_url).get_data(as_text=True)
-    client.post(f"{dossier_url}/services/tva/adherer",
-                data={"csrf_token": page_token(page), "tva-role": "mandataire"})
+    client.post(
+        f"{dossier_url}/services/tva/adherer",
+        data={"csrf_token": page_token(page), "tva-role": "mandataire"},
+    )
     return SimpleNamespace(url=dossier_url, added=added.get_data(as_text=True))
 
 
@@ -163,8 +186,7 @@ def test_a_dossier_label_with_markup_is_shown_as_text_on_every_page(client, mark
         "flash after adding": marked_up_dossier.added,
         "dossier": client.get(marked_up_dossier.url).get_data(as_text=True),
         "list": client.get("/espace/dossiers/").get_data(as_text=True),
-        "search": client.get("/espace/dossiers/", query_string={"q": "img"}).get_data(
-            as_text=True),
+        "search": client.get("/espace/dossiers/", query_string={"q": "img"}).get_data(as_text=True),
         "remove": client.get(f"{marked_up_dossier.url}/supprimer").get_data(as_text=True),
         "history": client.get("/espace/historique").get_data(as_text=True),
     }
@@ -180,8 +202,7 @@ def test_a_search_for_markup_is_given_back_as_text(client, marked_up_dossier):
     assert "Aucun dossier ne correspond à « " in html
 
 
-def test_the_history_of_a_removed_dossier_with_markup_shows_it_as_text(client,
-                                                                        marked_up_dossier):
+def test_the_history_of_a_removed_dossier_with_markup_shows_it_as_text(client, marked_up_dossier):
     page = client.get(f"{marked_up_dossier.url}/supprimer").get_data(as_text=True)
     client.post(f"{marked_up_dossier.url}/supprimer", data={"csrf_token": page_token(page)})
 
@@ -195,11 +216,17 @@ def test_markup_in_an_imported_file_is_shown_as_text_in_the_report(client, log_i
     quoted = '"' + IMAGE.replace('"', '""') + '"'  # CSV quoting: the cell is the payload
     content = f"siren;nom\n732829320;{SCRIPT}\n552100554;{BOLD}\n12;{quoted}\n".encode()
     page = client.get("/espace/dossiers/importer").get_data(as_text=True)
-    boundary, body = encode_multipart({
-        "csrf_token": page_token(page),
-        "file": FileStorage(io.BytesIO(content), "clients.csv", content_type="text/csv")})
-    report = client.post("/espace/dossiers/importer", data=body,
-                         content_type=f"multipart/form-data; boundary={boundary}")
+    boundary, body = encode_multipart(
+        {
+            "csrf_token": page_token(page),
+            "file": FileStorage(io.BytesIO(content), "clients.csv", content_type="text/csv"),
+        }
+    )
+    report = client.post(
+        "/espace/dossiers/importer",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
 
     html = report.get_data(as_text=True)
     assert "2 dossiers ajoutés" in html

@@ -39,32 +39,37 @@ def french_error(response, status: int, title: str) -> Page:
 
 
 @pytest.mark.parametrize("value", [5, None, {"a": 1}, ["Dupont", "Durand"], True, 1.5])
-def test_a_json_body_is_refused_with_a_french_415_and_saves_nothing(
-    app, wizard_at, value
-):
+def test_a_json_body_is_refused_with_a_french_415_and_saves_nothing(app, wizard_at, value):
     client, token = wizard_at(3)
     before = counts(app)
 
-    response = client.post("/inscription/etape-3", headers={"X-CSRFToken": token},
-                           data=json.dumps(profile_data(last_name=value, civility=value)),
-                           content_type="application/json")
+    response = client.post(
+        "/inscription/etape-3",
+        headers={"X-CSRFToken": token},
+        data=json.dumps(profile_data(last_name=value, civility=value)),
+        content_type="application/json",
+    )
 
     page = french_error(response, 415, "Format non pris en charge")
     assert UNSUPPORTED in page.text
     assert counts(app) == before
 
 
-@pytest.mark.parametrize("url", ["/espace/connexion", "/activation/",
-                                 "/recuperation/mot-de-passe"])
+@pytest.mark.parametrize("url", ["/espace/connexion", "/activation/", "/recuperation/mot-de-passe"])
 def test_a_json_login_activation_or_recovery_is_refused_with_a_french_415(
     app, fresh_browser, subscriber_id, url
 ):
     client = fresh_browser()
     token = token_of(client, url)
 
-    response = client.post(url, headers={"X-CSRFToken": token}, content_type="application/json",
-                           data=json.dumps({"email": 5, "password": [PASSWORD], "code": {},
-                                            "subscriber_number": None}))
+    response = client.post(
+        url,
+        headers={"X-CSRFToken": token},
+        content_type="application/json",
+        data=json.dumps(
+            {"email": 5, "password": [PASSWORD], "code": {}, "subscriber_number": None}
+        ),
+    )
 
     french_error(response, 415, "Format non pris en charge")
 
@@ -73,8 +78,11 @@ def test_a_text_plain_body_is_refused_with_a_french_415(app, fresh_browser):
     client = fresh_browser()
     token = token_of(client, "/espace/connexion")
 
-    response = client.post("/espace/connexion", content_type="text/plain",
-                           data=f"csrf_token={token}&email={EMAIL}&password={PASSWORD}")
+    response = client.post(
+        "/espace/connexion",
+        content_type="text/plain",
+        data=f"csrf_token={token}&email={EMAIL}&password={PASSWORD}",
+    )
 
     french_error(response, 415, "Format non pris en charge")
 
@@ -96,9 +104,14 @@ def test_a_file_sent_to_the_login_form_is_refused(app, fresh_browser, subscriber
     client = fresh_browser()
     token = token_of(client, "/espace/connexion")
 
-    response = client.post("/espace/connexion", data={
-        "csrf_token": token, "password": PASSWORD,
-        "email": FileStorage(io.BytesIO(EMAIL.encode()), "adresse.txt")})
+    response = client.post(
+        "/espace/connexion",
+        data={
+            "csrf_token": token,
+            "password": PASSWORD,
+            "email": FileStorage(io.BytesIO(EMAIL.encode()), "adresse.txt"),
+        },
+    )
 
     french_error(response, 400, "Requête invalide")
 
@@ -108,9 +121,16 @@ def test_the_import_still_takes_its_file_but_no_other(app, space):
     csv = b"siren;nom\n732829320;Boulangerie Martin\n"
 
     def upload(**files):
-        return space.post("/espace/dossiers/importer", data={"csrf_token": token, **{
-            name: FileStorage(io.BytesIO(csv), "clients.csv", content_type="text/csv")
-            for name in files}})
+        return space.post(
+            "/espace/dossiers/importer",
+            data={
+                "csrf_token": token,
+                **{
+                    name: FileStorage(io.BytesIO(csv), "clients.csv", content_type="text/csv")
+                    for name in files
+                },
+            },
+        )
 
     refused = upload(file=True, other=True)
     accepted = upload(file=True)
@@ -120,15 +140,24 @@ def test_the_import_still_takes_its_file_but_no_other(app, space):
 
 
 @pytest.mark.parametrize("number", TOO_BIG_NUMBERS)
-@pytest.mark.parametrize("path", ["/espace/dossiers/{}", "/espace/dossiers/{}/supprimer",
-                                  "/espace/dossiers/1/adhesions/{}/retirer",
-                                  "/espace/dossiers/{}/services/tva/adherer"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/espace/dossiers/{}",
+        "/espace/dossiers/{}/supprimer",
+        "/espace/dossiers/1/adhesions/{}/retirer",
+        "/espace/dossiers/{}/services/tva/adherer",
+    ],
+)
 def test_an_id_too_large_for_the_database_is_a_french_404(space, path, number):
     url = path.format(number)
     token = token_of(space, "/espace/")
 
-    response = (space.post(url, data={"csrf_token": token, "tva-role": "mandataire"})
-                if "/retirer" in url or "/adherer" in url else space.get(url))
+    response = (
+        space.post(url, data={"csrf_token": token, "tva-role": "mandataire"})
+        if "/retirer" in url or "/adherer" in url
+        else space.get(url)
+    )
 
     french_error(response, 404, "Page introuvable")
 

@@ -41,13 +41,16 @@ def english(app: Flask) -> FlaskClient:
     return english_browser(app)
 
 
-def post_form(client: FlaskClient, url: str, data: dict, follow: bool = False,
-              action: str | None = None):
+def post_form(
+    client: FlaskClient, url: str, data: dict, follow: bool = False, action: str | None = None
+):
     """GET the page for its CSRF token, then POST the form (to `action` when given)."""
     page = client.get(url)
-    return client.post(action or url,
-                       data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data},
-                       follow_redirects=follow)
+    return client.post(
+        action or url,
+        data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data},
+        follow_redirects=follow,
+    )
 
 
 def sign_up_in_english(client: FlaskClient, email: str = EMAIL, **overrides):
@@ -60,8 +63,7 @@ def sign_up_in_english(client: FlaskClient, email: str = EMAIL, **overrides):
 
 
 @pytest.fixture
-def english_subscriber(app: Flask, english: FlaskClient, outbox: list, run_worker
-                       ) -> Registration:
+def english_subscriber(app: Flask, english: FlaskClient, outbox: list, run_worker) -> Registration:
     """An active space signed up and activated in English; `english` is logged in."""
     sign_up_in_english(english)
     run_worker()

@@ -103,12 +103,16 @@ def _strip(node: Node) -> None:
     """Take out what is not ours to translate: the language switch (a name in its own
     language, checked apart) and the country list (proper names, e.g. "Réunion")."""
     node.children = [
-        child for child in node.children
-        if not (isinstance(child, Node) and (
-            "language-switch" in child.classes()
-            or (child.tag == "select" and child.attrs.get("id") == "country")
-            or child.tag in ("script", "style")
-        ))
+        child
+        for child in node.children
+        if not (
+            isinstance(child, Node)
+            and (
+                "language-switch" in child.classes()
+                or (child.tag == "select" and child.attrs.get("id") == "country")
+                or child.tag in ("script", "style")
+            )
+        )
     ]
     for child in node.children:
         if isinstance(child, Node):
@@ -119,8 +123,12 @@ def visible_text(markup: str) -> str:
     """What a person reads or hears on an HTML page or mail: text and read attributes."""
     page = Page(markup)
     _strip(page.root)
-    spoken = [value for node in page.root.iter() for name, value in node.attrs.items()
-              if name in READ_ATTRIBUTES and value]
+    spoken = [
+        value
+        for node in page.root.iter()
+        for name, value in node.attrs.items()
+        if name in READ_ATTRIBUTES and value
+    ]
     return collapse(html.unescape(" ".join([page.root.text, *spoken])))
 
 

@@ -27,10 +27,22 @@ def _pairs(message):
 def extracted(tmp_path: Path) -> set:
     """What `pybabel extract` (the Makefile's `translations` target) finds today."""
     template = tmp_path / "messages.pot"
-    CommandLineInterface().run([
-        "pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l",
-        "-k", "lazy_gettext", "-o", str(template), str(ROOT),
-    ])
+    CommandLineInterface().run(
+        [
+            "pybabel",
+            "-q",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(template),
+            str(ROOT),
+        ]
+    )
     with template.open("rb") as handle:
         return {message.id for message in read_po(handle) if message.id}
 
@@ -79,4 +91,5 @@ def test_the_install_step_compiled_the_catalogue(app: Flask):
     with app.test_request_context(), force_locale("en"):
         assert gettext("Bonjour,") == "Hello,"
         assert gettext("1ère étape : acceptez les conditions générales") == (
-            "Step 1: accept the terms of use")
+            "Step 1: accept the terms of use"
+        )

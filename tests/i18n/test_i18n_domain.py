@@ -14,8 +14,9 @@ from web.i18n import translate, translate_error
 
 
 def test_a_phrase_reads_as_its_french_text_and_keeps_its_msgid():
-    phrase = N_("Le fichier contient plus de %(count)s lignes (ligne %(line)d).",
-                count=Number(5000), line=3)
+    phrase = N_(
+        "Le fichier contient plus de %(count)s lignes (ligne %(line)d).", count=Number(5000), line=3
+    )
 
     assert isinstance(phrase, Phrase)
     assert phrase == "Le fichier contient plus de 5\u202f000 lignes (ligne 3)."
@@ -27,10 +28,15 @@ def test_domain_messages_translate_with_their_values(app: Flask):
     with app.test_request_context(), force_locale("en"):
         assert translate(too_short) == "The password must have at least 8 characters."
         assert translate_error(importing.too_big(1_000_000)) == (
-            "The file is larger than the maximum size of 1 MB: split it into several files.")
-        assert translate(N_("Le fichier contient plus de %(count)s lignes de dossiers : "
-                            "découpez-le en plusieurs fichiers.", count=Number(5000))) == (
-            "The file has more than 5,000 dossier lines: split it into several files.")
+            "The file is larger than the maximum size of 1 MB: split it into several files."
+        )
+        assert translate(
+            N_(
+                "Le fichier contient plus de %(count)s lignes de dossiers : "
+                "découpez-le en plusieurs fichiers.",
+                count=Number(5000),
+            )
+        ) == ("The file has more than 5,000 dossier lines: split it into several files.")
     with app.test_request_context(), force_locale("fr"):
         assert translate(too_short) == "Le mot de passe doit contenir au moins 8 caractères."
 

@@ -58,10 +58,10 @@ def test_the_switch_sets_a_year_long_lax_cookie_and_goes_back_to_the_page(client
 
     assert response.status_code == 302
     assert response.location == "/inscription/etape-1"
-    (cookie,) = [value for value in response.headers.getlist("Set-Cookie")
-                 if value.startswith("lang=")]
-    attributes = {part.strip().split("=")[0].lower(): part.strip()
-                  for part in cookie.split(";")}
+    (cookie,) = [
+        value for value in response.headers.getlist("Set-Cookie") if value.startswith("lang=")
+    ]
+    attributes = {part.strip().split("=")[0].lower(): part.strip() for part in cookie.split(";")}
     assert cookie.startswith("lang=en;")
     assert attributes["max-age"] == f"Max-Age={365 * 24 * 3600}"
     assert attributes["samesite"] == "SameSite=Lax"
@@ -94,11 +94,21 @@ def test_the_switch_on_every_page_names_the_other_language_and_comes_back_here(c
     assert link.text == "Français" and link.attrs["lang"] == "fr"
 
 
-@pytest.mark.parametrize("target", [
-    "//evil.example.com", "https://evil.example.com", "http://evil.example.com/x",
-    "/\\evil.example.com", "\\\\evil.example.com", "evil.example.com", "javascript:alert(1)",
-    "/\t/evil.example.com", "///evil.example.com", "",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example.com",
+        "https://evil.example.com",
+        "http://evil.example.com/x",
+        "/\\evil.example.com",
+        "\\\\evil.example.com",
+        "evil.example.com",
+        "javascript:alert(1)",
+        "/\t/evil.example.com",
+        "///evil.example.com",
+        "",
+    ],
+)
 def test_the_switch_refuses_to_send_anywhere_else(client, target):
     response = client.get("/langue/en", query_string={"next": target})
 
@@ -111,15 +121,18 @@ def test_an_unknown_language_is_a_404_and_sets_nothing(client):
 
     assert response.status_code == 404
     assert not response.headers.getlist("Set-Cookie") or all(
-        not value.startswith("lang=") for value in response.headers.getlist("Set-Cookie"))
+        not value.startswith("lang=") for value in response.headers.getlist("Set-Cookie")
+    )
 
 
 def test_a_forged_cookie_value_falls_back_to_the_browser_language(client):
     client.set_cookie("lang", "xx")
 
     assert heading(client.get("/inscription/etape-1")) == FRENCH_HEADING
-    assert heading(client.get("/inscription/etape-1",
-                              headers={"Accept-Language": "en"})) == ENGLISH_HEADING
+    assert (
+        heading(client.get("/inscription/etape-1", headers={"Accept-Language": "en"}))
+        == ENGLISH_HEADING
+    )
 
 
 def test_dates_and_times_are_written_the_english_way(app: Flask):
@@ -128,10 +141,12 @@ def test_dates_and_times_are_written_the_english_way(app: Flask):
     with app.test_request_context():
         with force_locale("en"):
             assert render_template_string(template, moment=moment) == (
-                "29 November 2026 at 10:15 / 29 November 2026")
+                "29 November 2026 at 10:15 / 29 November 2026"
+            )
         with force_locale("fr"):
             assert render_template_string(template, moment=moment) == (
-                "29 novembre 2026 à 10:15 / 29 novembre 2026")
+                "29 novembre 2026 à 10:15 / 29 novembre 2026"
+            )
 
 
 def test_the_language_of_the_sign_up_becomes_the_language_of_the_mails(app, run_worker):
@@ -145,7 +160,8 @@ def test_the_language_of_the_sign_up_becomes_the_language_of_the_mails(app, run_
 
 
 def test_a_logged_in_subscriber_switching_language_changes_the_language_of_mails(
-        app, english, english_subscriber):
+    app, english, english_subscriber
+):
     english.get("/langue/fr?next=/espace/")
 
     with app.app_context():

@@ -36,8 +36,7 @@ def test_the_activation_code_mail_is_in_english(app, english, outbox, run_worker
     assert code_from(mail)
 
 
-def test_the_already_registered_mails_are_in_english(app, english_subscriber, outbox,
-                                                     run_worker):
+def test_the_already_registered_mails_are_in_english(app, english_subscriber, outbox, run_worker):
     pending = "bob.smith@example.com"
     sign_up_in_english(english_browser(app), email=pending)
     run_worker()
@@ -47,8 +46,11 @@ def test_the_already_registered_mails_are_in_english(app, english_subscriber, ou
     sign_up_in_english(english_browser(app), email=pending)  # one awaiting activation
     run_worker()
 
-    notices = {mail["To"]: mail for mail in outbox
-               if mail["Subject"] == "Your request to create an espace-pro space"}
+    notices = {
+        mail["To"]: mail
+        for mail in outbox
+        if mail["Subject"] == "Your request to create an espace-pro space"
+    }
     assert set(notices) == {EMAIL, pending}
     text, _html = english_mail(notices[EMAIL], "This address already belongs to an active")
     assert "“Forgotten password” or “Forgotten subscriber number”" in text
@@ -56,24 +58,33 @@ def test_the_already_registered_mails_are_in_english(app, english_subscriber, ou
     assert "ask for a new code" in html
 
 
-def test_the_password_changed_mail_is_in_english(app, english, english_subscriber, outbox,
-                                                 run_worker):
-    post_form(english, "/espace/mot-de-passe", {
-        "current_password": PASSWORD, "new_password": "Otter77River",
-        "new_password_confirm": "Otter77River"})
+def test_the_password_changed_mail_is_in_english(
+    app, english, english_subscriber, outbox, run_worker
+):
+    post_form(
+        english,
+        "/espace/mot-de-passe",
+        {
+            "current_password": PASSWORD,
+            "new_password": "Otter77River",
+            "new_password_confirm": "Otter77River",
+        },
+    )
     run_worker()
 
     mail = only(outbox, "Your espace-pro password has been changed")
     text, _html = english_mail(mail, "Your other sessions have been closed.")
-    assert re.search(r"was changed on \d{1,2} [A-Z][a-z]+ \d{4} at \d\d:\d\d \(Paris time\)",
-                     text)
+    assert re.search(r"was changed on \d{1,2} [A-Z][a-z]+ \d{4} at \d\d:\d\d \(Paris time\)", text)
 
 
 def test_the_recovery_mails_are_in_english(app, english_subscriber, outbox, run_worker):
     browser = english_browser(app)
     post_form(browser, "/recuperation/numero", {"email": EMAIL})
-    post_form(browser, "/recuperation/mot-de-passe",
-              {"email": EMAIL, "subscriber_number": english_subscriber.subscriber_number})
+    post_form(
+        browser,
+        "/recuperation/mot-de-passe",
+        {"email": EMAIL, "subscriber_number": english_subscriber.subscriber_number},
+    )
     run_worker()
 
     number = only(outbox, "Your espace-pro subscriber number")
@@ -86,8 +97,11 @@ def test_the_recovery_mails_are_in_english(app, english_subscriber, outbox, run_
     outbox.clear()
     browser.get(LINK.search(text).group(0).split("espace-pro.example.com", 1)[1])
     post_form(browser, "/recuperation/reinitialiser", {"answer": PROFILE["trust_answer"]})
-    post_form(browser, "/recuperation/nouveau-mot-de-passe",
-              {"new_password": "Otter77River", "new_password_confirm": "Otter77River"})
+    post_form(
+        browser,
+        "/recuperation/nouveau-mot-de-passe",
+        {"new_password": "Otter77River", "new_password_confirm": "Otter77River"},
+    )
     run_worker()
     reset = only(outbox, "Your espace-pro password has been reset")
     english_mail(reset, "after your security question was answered")

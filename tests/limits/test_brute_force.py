@@ -17,8 +17,12 @@ from web.activation import codes
 EMAIL = "helene.lefevre@example.com"
 ATTEMPTS = 10_000
 # The address as a script might vary it to look like another one.
-VARIANTS = [EMAIL, "Helene.Lefevre@example.com", " HELENE.LEFEVRE@EXAMPLE.COM",
-            "helene.lefevre@EXAMPLE.com "]
+VARIANTS = [
+    EMAIL,
+    "Helene.Lefevre@example.com",
+    " HELENE.LEFEVRE@EXAMPLE.COM",
+    "helene.lefevre@EXAMPLE.com ",
+]
 
 
 @pytest.fixture
@@ -48,7 +52,8 @@ def wrong_codes(right: str, count: int):
 
 @pytest.mark.app_config(PROXY_FIX_X_FOR=1)
 def test_ten_thousand_wrong_codes_from_a_botnet_run_at_most_five_checks_against_the_code(
-        app, outbox, run_worker, check_calls):
+    app, outbox, run_worker, check_calls
+):
     WizardActions(app.test_client()).complete(email=EMAIL)
     run_worker()
     (mail,) = mails_to(outbox, EMAIL)
@@ -57,9 +62,11 @@ def test_ten_thousand_wrong_codes_from_a_botnet_run_at_most_five_checks_against_
 
     answers: dict[str, int] = {"limited": 0, "refused": 0, "other": 0}
     for number, code in enumerate(wrong_codes(right_code, ATTEMPTS)):
-        answer = bot.post("/activation/", {"email": VARIANTS[number % len(VARIANTS)],
-                                           "code": code},
-                          headers={"X-Forwarded-For": documentation_ip(number)})
+        answer = bot.post(
+            "/activation/",
+            {"email": VARIANTS[number % len(VARIANTS)], "code": code},
+            headers={"X-Forwarded-For": documentation_ip(number)},
+        )
         if answer.status_code == 429:  # the page itself is checked in test_request_limits
             answers["limited"] += 1
         elif answer.status_code == 200 and REFUSED in text(answer):
@@ -80,21 +87,30 @@ def test_ten_thousand_wrong_codes_from_a_botnet_run_at_most_five_checks_against_
     later = datetime.now(UTC) + timedelta(hours=1, seconds=5)
     with time_machine.travel(later, tick=False):
         person = Browser(app, "127.0.0.1")
-        dead = person.post("/activation/", {"email": EMAIL, "code": right_code},
-                           headers={"X-Forwarded-For": "198.51.100.200"})
+        dead = person.post(
+            "/activation/",
+            {"email": EMAIL, "code": right_code},
+            headers={"X-Forwarded-For": "198.51.100.200"},
+        )
         assert not is_rate_limited(dead)
         assert REFUSED in text(dead)
         assert ACTIVATED not in text(dead)
 
         # Only a new code, asked for and mailed, activates the space.
         outbox.clear()
-        person.post("/activation/nouveau-code", {"email": EMAIL},
-                    headers={"X-Forwarded-For": "198.51.100.200"})
+        person.post(
+            "/activation/nouveau-code",
+            {"email": EMAIL},
+            headers={"X-Forwarded-For": "198.51.100.200"},
+        )
         run_worker()
         (new_mail,) = mails_to(outbox, EMAIL)
-        activated = person.post("/activation/", {"email": EMAIL, "code": code_from(new_mail)},
-                                headers={"X-Forwarded-For": "198.51.100.200"},
-                                follow_redirects=True)
+        activated = person.post(
+            "/activation/",
+            {"email": EMAIL, "code": code_from(new_mail)},
+            headers={"X-Forwarded-For": "198.51.100.200"},
+            follow_redirects=True,
+        )
         assert ACTIVATED in text(activated)
 
 
@@ -103,9 +119,11 @@ def test_a_forged_x_forwarded_for_gives_no_fresh_allowance_when_no_proxy_is_trus
     app.config["RATELIMIT_ACTIVATION"] = "100 per hour"
     bot = Browser(app, "203.0.113.66")
     answers = [
-        bot.post("/activation/", {"email": f"personne{number}@example.com",
-                                  "code": "ABCD-EFGH-JKMN"},
-                 headers={"X-Forwarded-For": documentation_ip(number + 100)})
+        bot.post(
+            "/activation/",
+            {"email": f"personne{number}@example.com", "code": "ABCD-EFGH-JKMN"},
+            headers={"X-Forwarded-For": documentation_ip(number + 100)},
+        )
         for number in range(4)
     ]
 

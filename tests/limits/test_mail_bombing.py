@@ -32,15 +32,17 @@ PENDING_EMAIL = "marc.durand@example.com"
 def worker_log(caplog: pytest.LogCaptureFixture):
     """The worker's console lines (logger espace_pro.worker)."""
     caplog.set_level(logging.INFO, logger="espace_pro.worker")
-    return lambda: [record.getMessage() for record in caplog.records
-                    if record.name == "espace_pro.worker"]
+    return lambda: [
+        record.getMessage() for record in caplog.records if record.name == "espace_pro.worker"
+    ]
 
 
 def capped_rows(app) -> list[MailOutbox]:
     """The outbox rows the cap closed."""
     with app.app_context():
-        rows = list(db.session.scalars(
-            select(MailOutbox).where(MailOutbox.last_error == "daily cap")))
+        rows = list(
+            db.session.scalars(select(MailOutbox).where(MailOutbox.last_error == "daily cap"))
+        )
         db.session.expunge_all()
         return rows
 
@@ -64,7 +66,8 @@ def ask_from(app, ip: str, kind: int, number: str):
 
 
 def test_fifty_requests_for_one_address_from_fifty_ips_mail_it_at_most_the_daily_cap(
-        app, subscriber, outbox, run_worker, worker_log, redis_client):
+    app, subscriber, outbox, run_worker, worker_log, redis_client
+):
     assert app.config["MAIL_MAX_PER_ADDRESS_PER_DAY"] == CAP
     mail_queue = Queue("mail", connection=redis_client)
     with frozen_clock(datetime.now(UTC)):  # one day, whatever the wall clock does meanwhile
@@ -97,8 +100,7 @@ def test_the_cap_starts_again_the_next_day(app, subscriber, outbox, run_worker):
 
 
 @pytest.mark.app_config(MAIL_MAX_PER_ADDRESS_PER_DAY=1)
-def test_a_capped_resend_leaves_the_code_already_mailed_valid(app, outbox, run_worker,
-                                                              worker_log):
+def test_a_capped_resend_leaves_the_code_already_mailed_valid(app, outbox, run_worker, worker_log):
     person = Browser(app, documentation_ip(1))
     WizardActions(person.client).complete(email=PENDING_EMAIL)
     run_worker()
@@ -112,24 +114,30 @@ def test_a_capped_resend_leaves_the_code_already_mailed_valid(app, outbox, run_w
     (closed,) = capped_rows(app)
     assert closed.kind == "activation_code"
     assert ACTIVATED in activate(app.test_client(), PENDING_EMAIL, code_from(first)).get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 @pytest.mark.app_config(MAIL_MAX_PER_ADDRESS_PER_DAY=1)
-@pytest.mark.parametrize(("kind", "url"), [
-    ("already_registered", None),
-    ("already_registered", "/activation/nouveau-code"),
-    ("subscriber_number", "/recuperation/numero"),
-    ("reset_link", "/recuperation/mot-de-passe"),
-])
-def test_every_mail_a_stranger_can_ask_for_is_capped(app, subscriber, outbox, run_worker,
-                                                      kind, url):
+@pytest.mark.parametrize(
+    ("kind", "url"),
+    [
+        ("already_registered", None),
+        ("already_registered", "/activation/nouveau-code"),
+        ("subscriber_number", "/recuperation/numero"),
+        ("reset_link", "/recuperation/mot-de-passe"),
+    ],
+)
+def test_every_mail_a_stranger_can_ask_for_is_capped(
+    app, subscriber, outbox, run_worker, kind, url
+):
     # The space's activation mail used the day's only mail.
     if url is None:
         sign_up_from(app, documentation_ip(2))
     else:
         Browser(app, documentation_ip(2)).post(
-            url, {"email": EMAIL, "subscriber_number": subscriber.subscriber_number})
+            url, {"email": EMAIL, "subscriber_number": subscriber.subscriber_number}
+        )
     run_worker()
 
     assert mails_to(outbox, EMAIL) == []
@@ -140,9 +148,15 @@ def test_every_mail_a_stranger_can_ask_for_is_capped(app, subscriber, outbox, ru
 def test_security_notices_reach_the_owner_past_the_cap(app, subscriber, outbox, run_worker):
     client = Browser(app, documentation_ip(3)).client
     log_in(client)
-    post_form(client, "/espace/mot-de-passe", {
-        "current_password": PASSWORD, "new_password": "Heron58Quartz",
-        "new_password_confirm": "Heron58Quartz"})
+    post_form(
+        client,
+        "/espace/mot-de-passe",
+        {
+            "current_password": PASSWORD,
+            "new_password": "Heron58Quartz",
+            "new_password_confirm": "Heron58Quartz",
+        },
+    )
     run_worker()
 
     (notice,) = mails_to(outbox, EMAIL)

@@ -51,8 +51,7 @@ PER_IP = [
 
 
 @pytest.mark.parametrize(("url", "setting"), PER_IP)
-def test_a_form_refuses_one_ip_past_its_limit_with_a_french_page_and_retry_after(
-        app, url, setting):
+def test_a_form_refuses_one_ip_past_its_limit_with_a_french_page_and_retry_after(app, url, setting):
     app.config[setting] = "3 per hour"
     with frozen_clock(MONDAY_MORNING):
         crawler = Browser(app, "203.0.113.7")
@@ -113,8 +112,10 @@ def test_a_limit_the_limiter_cannot_read_stops_the_app_at_start(app_config):
 def test_an_app_built_with_the_limiter_off_leaves_it_on_for_the_next_app(app_config):
     # One Limiter object serves every app of a process (tests, the worker's app).
     redis_lib.Redis.from_url(app_config["REDIS_URL"]).flushdb()
-    apps = [create_app({**app_config, "RATELIMIT_ENABLED": False}),
-            create_app({**app_config, "RATELIMIT_RESEND_IP": "1 per hour"})]
+    apps = [
+        create_app({**app_config, "RATELIMIT_ENABLED": False}),
+        create_app({**app_config, "RATELIMIT_RESEND_IP": "1 per hour"}),
+    ]
     try:
         visitor = Browser(apps[1])
         first = visitor.post("/inscription/attente/renvoyer")
@@ -139,21 +140,25 @@ def test_activation_counts_per_typed_address_whatever_its_case_or_spaces_and_ip(
         for number in range(10):
             email = STRANGER_VARIANTS[number % len(STRANGER_VARIANTS)]
             answer = botnet.at(documentation_ip(number)).post(
-                "/activation/", {"email": email, "code": WRONG_CODE})
+                "/activation/", {"email": email, "code": WRONG_CODE}
+            )
             assert REFUSED in text(answer)
 
         refused = botnet.at(documentation_ip(10)).post(
-            "/activation/", {"email": STRANGER_VARIANTS[2], "code": WRONG_CODE})
+            "/activation/", {"email": STRANGER_VARIANTS[2], "code": WRONG_CODE}
+        )
 
         assert is_rate_limited(refused)
         assert refused.headers["Retry-After"] == "3601"
         # Another address from the same IP is still checked.
-        other = botnet.post("/activation/", {"email": "marc.durand@example.com",
-                                             "code": WRONG_CODE})
+        other = botnet.post(
+            "/activation/", {"email": "marc.durand@example.com", "code": WRONG_CODE}
+        )
         assert REFUSED in text(other)
         clock.shift(timedelta(hours=1, seconds=2))
         again = Browser(app, documentation_ip(11)).post(
-            "/activation/", {"email": STRANGER, "code": WRONG_CODE})
+            "/activation/", {"email": STRANGER, "code": WRONG_CODE}
+        )
         assert REFUSED in text(again)
 
 
@@ -163,15 +168,21 @@ def test_a_new_code_is_asked_at_most_so_often_for_one_address_from_any_ip(app):
         botnet = Browser(app)
         for number in range(3):
             answer = botnet.at(documentation_ip(number)).post(
-                "/activation/nouveau-code", {"email": STRANGER_VARIANTS[number]})
+                "/activation/nouveau-code", {"email": STRANGER_VARIANTS[number]}
+            )
             assert answer.status_code == 302
 
         refused = botnet.at(documentation_ip(3)).post(
-            "/activation/nouveau-code", {"email": STRANGER})
+            "/activation/nouveau-code", {"email": STRANGER}
+        )
 
         assert is_rate_limited(refused)
-        assert botnet.post("/activation/nouveau-code",
-                           {"email": "marc.durand@example.com"}).status_code == 302
+        assert (
+            botnet.post(
+                "/activation/nouveau-code", {"email": "marc.durand@example.com"}
+            ).status_code
+            == 302
+        )
 
 
 def test_resend_on_the_waiting_page_counts_per_registration_from_any_ip(app, run_worker):
@@ -199,7 +210,8 @@ def test_recovery_is_asked_at_most_so_often_for_one_address_from_any_ip(app, url
         botnet = Browser(app)
         for number in range(3):
             answer = botnet.at(documentation_ip(number)).post(
-                url, form_data(url, number, email=STRANGER_VARIANTS[number]))
+                url, form_data(url, number, email=STRANGER_VARIANTS[number])
+            )
             assert answer.status_code == 200
 
         refused = botnet.at(documentation_ip(3)).post(url, form_data(url, 3, email=STRANGER))
@@ -210,17 +222,20 @@ def test_recovery_is_asked_at_most_so_often_for_one_address_from_any_ip(app, url
 
 def test_trust_answers_count_per_recovery_flow_from_any_ip(app, subscriber, outbox, run_worker):
     app.config["RATELIMIT_RECOVERY"] = "3 per hour"
-    link = ask_for_reset_link(app, outbox, run_worker, subscriber.email,
-                              subscriber.subscriber_number)
+    link = ask_for_reset_link(
+        app, outbox, run_worker, subscriber.email, subscriber.subscriber_number
+    )
     person = Browser(app)
     person.get(link)
     for number, left in zip(range(3), (4, 3, 2), strict=True):
-        answer = person.at(documentation_ip(number)).post("/recuperation/reinitialiser",
-                                                          {"answer": "Chocolat"})
+        answer = person.at(documentation_ip(number)).post(
+            "/recuperation/reinitialiser", {"answer": "Chocolat"}
+        )
         assert f"Réponse incorrecte. Il vous reste {left} essai(s)." in text(answer)
 
-    refused = person.at(documentation_ip(3)).post("/recuperation/reinitialiser",
-                                                  {"answer": "Chocolat"})
+    refused = person.at(documentation_ip(3)).post(
+        "/recuperation/reinitialiser", {"answer": "Chocolat"}
+    )
 
     assert is_rate_limited(refused)
     assert "Il vous reste" not in text(refused)
@@ -229,14 +244,25 @@ def test_trust_answers_count_per_recovery_flow_from_any_ip(app, subscriber, outb
 # --- when to try again -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("limit", "moment", "message", "seconds"), [
-    ("1 per 30 seconds", MONDAY_MORNING, "Réessayez dans 1 minute(s).", 31),
-    ("1 per 2 hours", MONDAY_MORNING, "Réessayez après 12:31 (heure de Paris).", 7201),
-    ("1 per day", datetime(2026, 11, 2, 20, 0, tzinfo=UTC),
-     "Réessayez demain après 21:01 (heure de Paris).", 86401),
-    ("1 per 7 days", MONDAY_MORNING,
-     "Réessayez le 9 novembre 2026 après 10:31 (heure de Paris).", 7 * 86400 + 1),
-])
+@pytest.mark.parametrize(
+    ("limit", "moment", "message", "seconds"),
+    [
+        ("1 per 30 seconds", MONDAY_MORNING, "Réessayez dans 1 minute(s).", 31),
+        ("1 per 2 hours", MONDAY_MORNING, "Réessayez après 12:31 (heure de Paris).", 7201),
+        (
+            "1 per day",
+            datetime(2026, 11, 2, 20, 0, tzinfo=UTC),
+            "Réessayez demain après 21:01 (heure de Paris).",
+            86401,
+        ),
+        (
+            "1 per 7 days",
+            MONDAY_MORNING,
+            "Réessayez le 9 novembre 2026 après 10:31 (heure de Paris).",
+            7 * 86400 + 1,
+        ),
+    ],
+)
 def test_the_page_says_when_to_retry_in_paris_time(app, limit, moment, message, seconds):
     app.config["RATELIMIT_ACTIVATION"] = limit
     with frozen_clock(moment):
@@ -254,16 +280,18 @@ def test_the_defaults_let_a_typo_prone_person_through(app, subscriber, outbox, r
     # Defaults: a person who mistypes an address or a code a few times, asks for a new code
     # and logs in with a wrong password twice is never sent to a "too many" page.
     person = Browser(app, "203.0.113.20")
-    answers = [person.post("/activation/", {"email": STRANGER, "code": WRONG_CODE})
-               for _ in range(4)]
+    answers = [
+        person.post("/activation/", {"email": STRANGER, "code": WRONG_CODE}) for _ in range(4)
+    ]
     answers += [person.post("/activation/nouveau-code", {"email": STRANGER}) for _ in range(3)]
-    answers += [person.post("/espace/connexion", {"email": subscriber.email,
-                                                  "password": "Mauvais99Mot"})
-                for _ in range(2)]
-    answers += [person.post("/recuperation/numero", {"email": subscriber.email})
-                for _ in range(3)]
-    answers.append(person.post("/espace/connexion", {"email": subscriber.email,
-                                                     "password": "Kestrel42Vine"}))
+    answers += [
+        person.post("/espace/connexion", {"email": subscriber.email, "password": "Mauvais99Mot"})
+        for _ in range(2)
+    ]
+    answers += [person.post("/recuperation/numero", {"email": subscriber.email}) for _ in range(3)]
+    answers.append(
+        person.post("/espace/connexion", {"email": subscriber.email, "password": "Kestrel42Vine"})
+    )
 
     assert not any(answer.status_code == 429 for answer in answers)
     assert answers[-1].status_code == 302

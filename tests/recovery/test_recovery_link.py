@@ -150,7 +150,6 @@ def test_a_link_signed_with_another_key_is_invalid(app, app_config, subscriber):
     assert "Ce lien n'est pas valide ou a déjà été utilisé." in page(response)
 
 
-
 def test_a_link_opened_late_does_not_outlive_its_hour(app, subscriber, outbox, run_worker):
     """Opened at minute 59, the recovery the link started ends with the link's hour."""
     with frozen_clock() as clock:

@@ -25,25 +25,38 @@ def make_active_space(app: Flask, with_dossier: bool = False) -> tuple[int, int 
     with app.app_context():
         now = datetime(2026, 11, 2, 9, 30)
         registration = Registration(
-            state=RegistrationState.ACTIVE, email=EMAIL,
+            state=RegistrationState.ACTIVE,
+            email=EMAIL,
             password_hash=hash_secret(hasher(), PASSWORD),
-            terms_version=TERMS_VERSION, terms_accepted_at=now,
-            civility="mme", last_name="Lefèvre", first_name="Hélène",
-            foreign_company=False, company_id="732829320",
-            phone="+33612345678", contact_email=EMAIL,
-            street_number="12 bis", street_type="rue", street_name="des Lilas",
-            postal_code="75011", city="Paris", country="FR",
+            terms_version=TERMS_VERSION,
+            terms_accepted_at=now,
+            civility="mme",
+            last_name="Lefèvre",
+            first_name="Hélène",
+            foreign_company=False,
+            company_id="732829320",
+            phone="+33612345678",
+            contact_email=EMAIL,
+            street_number="12 bis",
+            street_type="rue",
+            street_name="des Lilas",
+            postal_code="75011",
+            city="Paris",
+            country="FR",
             trust_question="first_pet",
             trust_answer_hash=hash_secret(hasher(), "caramel des pres"),
-            created_at=now, code_sent_at=now, activated_at=now,
+            created_at=now,
+            code_sent_at=now,
+            activated_at=now,
             subscriber_number=SUBSCRIBER_NUMBER,
         )
         db.session.add(registration)
         db.session.flush()
         dossier_id = None
         if with_dossier:
-            dossier = Dossier(registration_id=registration.id, siren="732829320",
-                              label="Boulangerie des Lilas")
+            dossier = Dossier(
+                registration_id=registration.id, siren="732829320", label="Boulangerie des Lilas"
+            )
             db.session.add(dossier)
             db.session.flush()
             dossier_id = dossier.id
@@ -107,5 +120,10 @@ def submit_like_a_browser(client: FlaskClient, url: str, data: dict, **kwargs):
     referer = browser_referer(page.request.url, page.headers.get("Referrer-Policy"))
     if referer is not None:
         headers["Referer"] = referer
-    return client.post(url, data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data},
-                       headers=headers, follow_redirects=True, **kwargs)
+    return client.post(
+        url,
+        data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data},
+        headers=headers,
+        follow_redirects=True,
+        **kwargs,
+    )

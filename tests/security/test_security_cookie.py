@@ -57,8 +57,9 @@ def test_in_production_the_session_cookie_is_a_secure_host_cookie(client):
 
 @pytest.mark.parametrize("app_config", [PRODUCTION], indirect=True)
 def test_in_production_the_wizard_keeps_its_state_in_the_host_cookie(client):
-    response = submit_like_a_browser(client, "/inscription/etape-1", {"accept": "y"},
-                                     base_url="https://espace-pro.example.com")
+    response = submit_like_a_browser(
+        client, "/inscription/etape-1", {"accept": "y"}, base_url="https://espace-pro.example.com"
+    )
 
     assert response.request.path == "/inscription/etape-2"
     assert Page(response).h1 == "2ème étape : créez vos identifiants"
@@ -97,15 +98,15 @@ def test_the_environment_ties_the_cookie_lifetime_to_the_absolute_session_limit(
     [
         ({}, timedelta(hours=12)),
         # A longer cookie lifetime set by mistake is cut to the absolute limit.
-        ({"SESSION_ABSOLUTE_SECONDS": 3600, "PERMANENT_SESSION_LIFETIME": 30 * 86400},
-         timedelta(hours=1)),
+        (
+            {"SESSION_ABSOLUTE_SECONDS": 3600, "PERMANENT_SESSION_LIFETIME": 30 * 86400},
+            timedelta(hours=1),
+        ),
     ],
     indirect=["app_config"],
     ids=["default-12h", "capped-1h"],
 )
-def test_the_login_cookie_expires_no_later_than_the_absolute_session_limit(
-    app, client, lifetime
-):
+def test_the_login_cookie_expires_no_later_than_the_absolute_session_limit(app, client, lifetime):
     make_active_space(app)
     with time_machine.travel(NOW, tick=False):
         client.get("/espace/connexion")

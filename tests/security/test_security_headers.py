@@ -29,9 +29,7 @@ STORABLE = {"static", "main.landing", "main.subscription", "main.terms"}
 STRICTER_REFERRER = {"devmail.message_html": "no-referrer"}
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates"
 # What `script-src 'self'; style-src 'self'` would block in a page.
-INLINE_CODE = re.compile(
-    r"<script|<style|\sstyle\s*=|\son[a-z]+\s*=|javascript:", re.IGNORECASE
-)
+INLINE_CODE = re.compile(r"<script|<style|\sstyle\s*=|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
 MAIL_HTML = '<p style="color: #1d3557">Bonjour Hélène,</p><style>p { margin: 0 }</style>'
 
 
@@ -80,8 +78,12 @@ def dossier_id(app: Flask) -> int:
 def test_every_get_route_answers_with_the_security_headers(app, client, dossier_id, who, scheme):
     visitor = logged_in(client) if who == "subscriber" else client
     # "code": the language switch (French, so the walk stays in the default language).
-    values = {"filename": "css/app.css", "key": file_mail(app), "dossier_id": dossier_id,
-              "code": "fr"}
+    values = {
+        "filename": "css/app.css",
+        "key": file_mail(app),
+        "dossier_id": dossier_id,
+        "code": "fr",
+    }
     urls = every_get_url(app, values)
     assert len(urls) >= 25 and "devmail.message_html" in dict(urls)
 

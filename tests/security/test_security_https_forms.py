@@ -17,14 +17,30 @@ EXPIRED_FORM = "Le formulaire a expiré ou n'est plus valide."
 @pytest.mark.parametrize(
     ("url", "data", "heading", "text"),
     [
-        ("/inscription/etape-1", {"accept": "y"}, "2ème étape : créez vos identifiants",
-         "Étape 2 sur 4"),
-        ("/espace/connexion", {"email": EMAIL, "password": PASSWORD}, "Mon espace abonné",
-         SUBSCRIBER_NUMBER),
-        ("/recuperation/mot-de-passe", {"email": EMAIL, "subscriber_number": SUBSCRIBER_NUMBER},
-         "Mot de passe oublié", "un courriel contenant un lien de réinitialisation"),
-        ("/recuperation/numero", {"email": EMAIL}, "Numéro d'abonné oublié",
-         "votre numéro d'abonné vient de lui être envoyé"),
+        (
+            "/inscription/etape-1",
+            {"accept": "y"},
+            "2ème étape : créez vos identifiants",
+            "Étape 2 sur 4",
+        ),
+        (
+            "/espace/connexion",
+            {"email": EMAIL, "password": PASSWORD},
+            "Mon espace abonné",
+            SUBSCRIBER_NUMBER,
+        ),
+        (
+            "/recuperation/mot-de-passe",
+            {"email": EMAIL, "subscriber_number": SUBSCRIBER_NUMBER},
+            "Mot de passe oublié",
+            "un courriel contenant un lien de réinitialisation",
+        ),
+        (
+            "/recuperation/numero",
+            {"email": EMAIL},
+            "Numéro d'abonné oublié",
+            "votre numéro d'abonné vient de lui être envoyé",
+        ),
     ],
     ids=["wizard", "login", "forgot-password", "forgot-number"],
 )
@@ -47,8 +63,9 @@ def test_a_secure_post_without_referer_is_still_refused(client):
 
     token = csrf_token(client.get("/recuperation/numero", **HTTPS).get_data(as_text=True))
 
-    response = client.post("/recuperation/numero", data={"csrf_token": token, "email": EMAIL},
-                           **HTTPS)
+    response = client.post(
+        "/recuperation/numero", data={"csrf_token": token, "email": EMAIL}, **HTTPS
+    )
 
     assert response.status_code == 400
     assert EXPIRED_FORM in Page(response).text

@@ -76,9 +76,15 @@ def test_production_refuses_the_dev_mailbox(app_config, tmp_path):
 
 
 def test_production_names_every_unsafe_setting_at_once(app_config, tmp_path):
-    config = app_config | PRODUCTION | {
-        "SECRET_KEY": "dev", "DEBUG": True, "DEV_MAILBOX_DIR": str(tmp_path / "mailbox"),
-    }
+    config = (
+        app_config
+        | PRODUCTION
+        | {
+            "SECRET_KEY": "dev",
+            "DEBUG": True,
+            "DEV_MAILBOX_DIR": str(tmp_path / "mailbox"),
+        }
+    )
 
     with pytest.raises(RuntimeError) as refused:
         create_app(config)
@@ -91,8 +97,9 @@ def test_production_names_every_unsafe_setting_at_once(app_config, tmp_path):
 def test_production_from_the_environment_refuses_a_short_secret(app_config, monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "only-twenty-chars-ok")
-    config = {key: value for key, value in app_config.items()
-              if key not in ("SECRET_KEY", "APP_ENV")} | {"DEV_MAILBOX_DIR": None}
+    config = {
+        key: value for key, value in app_config.items() if key not in ("SECRET_KEY", "APP_ENV")
+    } | {"DEV_MAILBOX_DIR": None}
 
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(config)

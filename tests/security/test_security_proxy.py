@@ -29,8 +29,7 @@ def add_echo_route(app: Flask) -> None:
 
     @app.route("/test-only/seen")
     def seen():
-        return {"remote_addr": request.remote_addr, "scheme": request.scheme,
-                "host": request.host}
+        return {"remote_addr": request.remote_addr, "scheme": request.scheme, "host": request.host}
 
 
 def forwarded_headers() -> dict:
@@ -68,8 +67,9 @@ def test_by_default_the_app_sees_the_peer_and_no_https(app):
     add_echo_route(app)
     client = app.test_client()
 
-    response = client.get("/test-only/seen", headers=forwarded_headers(),
-                          environ_base={"REMOTE_ADDR": PROXY})
+    response = client.get(
+        "/test-only/seen", headers=forwarded_headers(), environ_base={"REMOTE_ADDR": PROXY}
+    )
 
     assert response.json == {"remote_addr": PROXY, "scheme": "http", "host": "localhost"}
     assert "Strict-Transport-Security" not in response.headers
@@ -80,11 +80,14 @@ def test_behind_one_trusted_proxy_the_app_sees_the_client_https_and_public_host(
     add_echo_route(app)
     client = app.test_client()
 
-    response = client.get("/test-only/seen", headers=forwarded_headers(),
-                          environ_base={"REMOTE_ADDR": PROXY})
+    response = client.get(
+        "/test-only/seen", headers=forwarded_headers(), environ_base={"REMOTE_ADDR": PROXY}
+    )
 
     assert response.json == {
-        "remote_addr": CLIENT, "scheme": "https", "host": "espace-pro.example.com",
+        "remote_addr": CLIENT,
+        "scheme": "https",
+        "host": "espace-pro.example.com",
     }
 
 
@@ -111,8 +114,9 @@ def test_the_proxy_settings_come_from_the_environment(app_config, monkeypatch):
     app = create_app(app_config)
     try:
         add_echo_route(app)
-        response = app.test_client().get("/test-only/seen", headers=forwarded_headers(),
-                                         environ_base={"REMOTE_ADDR": PROXY})
+        response = app.test_client().get(
+            "/test-only/seen", headers=forwarded_headers(), environ_base={"REMOTE_ADDR": PROXY}
+        )
     finally:
         app.extensions["redis"].close()
 

@@ -18,20 +18,25 @@ SIREN_A, SIREN_B, SIREN_C = "732829320", "552100554", "542107651"
 
 
 def parsed(data: bytes, **kwargs) -> list[tuple[int, str, str, str | None]]:
-    return [(line.number, line.siren, line.label, line.problem)
-            for line in read_lines(data, **kwargs)]
+    return [
+        (line.number, line.siren, line.label, line.problem) for line in read_lines(data, **kwargs)
+    ]
 
 
 def test_semicolon_file_with_header_and_names():
     data = b"siren;nom\n732829320;Boulangerie Martin\n552100554;Transports Dupont\n"
-    assert parsed(data) == [(2, SIREN_A, "Boulangerie Martin", None),
-                            (3, SIREN_B, "Transports Dupont", None)]
+    assert parsed(data) == [
+        (2, SIREN_A, "Boulangerie Martin", None),
+        (3, SIREN_B, "Transports Dupont", None),
+    ]
 
 
 def test_comma_file_without_header():
     data = b"732829320,Boulangerie Martin\r\n552100554,Transports Dupont\r\n"
-    assert parsed(data) == [(1, SIREN_A, "Boulangerie Martin", None),
-                            (2, SIREN_B, "Transports Dupont", None)]
+    assert parsed(data) == [
+        (1, SIREN_A, "Boulangerie Martin", None),
+        (2, SIREN_B, "Transports Dupont", None),
+    ]
 
 
 def test_a_single_column_of_sirens_needs_no_delimiter():
@@ -40,7 +45,10 @@ def test_a_single_column_of_sirens_needs_no_delimiter():
 
 def test_spaces_and_dots_inside_a_siren_are_tolerated():
     assert parsed("732 829 320;A\n552.100.554;B\n542\u00a0107\u00a0651;C".encode()) == [
-        (1, SIREN_A, "A", None), (2, SIREN_B, "B", None), (3, SIREN_C, "C", None)]
+        (1, SIREN_A, "A", None),
+        (2, SIREN_B, "B", None),
+        (3, SIREN_C, "C", None),
+    ]
 
 
 def test_utf8_byte_order_mark_is_ignored():
@@ -60,8 +68,10 @@ def test_header_columns_may_come_in_any_order_and_with_accents():
 
 def test_commas_inside_names_do_not_fool_the_delimiter_detection():
     data = b"732829320;Martin, Fils et Cie\n552100554;Dupont, Durand\n"
-    assert parsed(data) == [(1, SIREN_A, "Martin, Fils et Cie", None),
-                            (2, SIREN_B, "Dupont, Durand", None)]
+    assert parsed(data) == [
+        (1, SIREN_A, "Martin, Fils et Cie", None),
+        (2, SIREN_B, "Dupont, Durand", None),
+    ]
 
 
 def test_quoted_names_may_hold_the_delimiter():
@@ -70,14 +80,18 @@ def test_quoted_names_may_hold_the_delimiter():
 
 
 def test_blank_lines_are_skipped_but_line_numbers_stay_true():
-    assert parsed(b"732829320\n\n  \n552100554\n") == [(1, SIREN_A, "", None),
-                                                        (4, SIREN_B, "", None)]
+    assert parsed(b"732829320\n\n  \n552100554\n") == [
+        (1, SIREN_A, "", None),
+        (4, SIREN_B, "", None),
+    ]
 
 
 def test_each_bad_line_carries_its_own_french_reason():
-    data = ("732829321;Clé fausse\n73282932;Huit chiffres\n;Sans SIREN\n"
-            "ABCDEFGHI;Lettres\n552100554;" + "N" * 121 + "\n542107651;Nom\x07bip\n"
-            "732829320;Bon\n").encode()
+    data = (
+        "732829321;Clé fausse\n73282932;Huit chiffres\n;Sans SIREN\n"
+        "ABCDEFGHI;Lettres\n552100554;" + "N" * 121 + "\n542107651;Nom\x07bip\n"
+        "732829320;Bon\n"
+    ).encode()
     lines = read_lines(data)
     problems = {line.number: line.problem for line in lines}
     assert "clé de contrôle" in problems[1]
@@ -92,7 +106,8 @@ def test_each_bad_line_carries_its_own_french_reason():
 
 def test_names_are_trimmed_and_inner_spaces_collapsed():
     assert parsed(b"732829320;  Boulangerie    Martin  \n") == [
-        (1, SIREN_A, "Boulangerie Martin", None)]
+        (1, SIREN_A, "Boulangerie Martin", None)
+    ]
 
 
 @pytest.mark.parametrize("data", [b"", b"   \r\n\n"])
@@ -106,11 +121,14 @@ def test_a_header_alone_is_malformed():
         read_lines(b"siren;nom\n")
 
 
-@pytest.mark.parametrize("data", [
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00",
-    "siren;nom\n732829320;Martin\n".encode("utf-16"),
-    bytes(range(1, 32)) * 40,
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00",
+        "siren;nom\n732829320;Martin\n".encode("utf-16"),
+        bytes(range(1, 32)) * 40,
+    ],
+)
 def test_a_binary_file_is_malformed(data):
     with pytest.raises(MalformedFile, match="n'est pas un fichier CSV lisible"):
         read_lines(data)
@@ -155,9 +173,16 @@ def line(number: int, siren: str, problem: str | None = None) -> FileLine:
 
 def test_plan_adds_new_lines_and_refuses_the_rest_with_reasons():
     report = plan(
-        [line(1, SIREN_A), line(2, "123", "Le SIREN doit comporter 9 chiffres."),
-         line(3, SIREN_B), line(4, SIREN_A), line(5, SIREN_C)],
-        existing={SIREN_B}, limit=500)
+        [
+            line(1, SIREN_A),
+            line(2, "123", "Le SIREN doit comporter 9 chiffres."),
+            line(3, SIREN_B),
+            line(4, SIREN_A),
+            line(5, SIREN_C),
+        ],
+        existing={SIREN_B},
+        limit=500,
+    )
     assert [(row.number, row.status, row.reason) for row in report.rows] == [
         (1, ADDED, ""),
         (2, REFUSED, "Le SIREN doit comporter 9 chiffres."),
@@ -170,14 +195,18 @@ def test_plan_adds_new_lines_and_refuses_the_rest_with_reasons():
 
 
 def test_plan_stops_adding_at_the_limit_and_says_so():
-    report = plan([line(1, SIREN_A), line(2, SIREN_B), line(3, SIREN_C)],
-                  existing={"404833048"}, limit=3)
+    report = plan(
+        [line(1, SIREN_A), line(2, SIREN_B), line(3, SIREN_C)], existing={"404833048"}, limit=3
+    )
     assert [row.status for row in report.rows] == [ADDED, ADDED, REFUSED]
     assert report.rows[2].reason == (
-        "Limite atteinte : votre espace ne peut pas dépasser 3 dossiers.")
+        "Limite atteinte : votre espace ne peut pas dépasser 3 dossiers."
+    )
 
 
 def test_a_duplicate_of_a_line_already_in_the_space_is_reported_as_a_duplicate():
     report = plan([line(1, SIREN_A), line(2, SIREN_A)], existing={SIREN_A}, limit=10)
     assert [row.reason for row in report.rows] == [
-        "Déjà présent dans votre espace.", "En double dans le fichier (voir la ligne 1)."]
+        "Déjà présent dans votre espace.",
+        "En double dans le fichier (voir la ligne 1).",
+    ]

@@ -19,8 +19,12 @@ SQLITE = "sqlite:////tmp/x.db"
 
 
 def config(uri: str, **overrides) -> dict:
-    return {"SQLALCHEMY_DATABASE_URI": uri, "DATABASE_CONNECT_TIMEOUT": 5,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}, **overrides}
+    return {
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "DATABASE_CONNECT_TIMEOUT": 5,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        **overrides,
+    }
 
 
 def test_sqlite_gets_pre_ping_only():
@@ -31,15 +35,15 @@ def test_sqlite_gets_pre_ping_only():
 def test_postgresql_gives_up_connecting_after_a_timeout():
     assert engine_options(config(POSTGRES))["connect_args"] == {"connect_timeout": 5}
     assert engine_options(config(POSTGRES, DATABASE_CONNECT_TIMEOUT=2))["connect_args"] == {
-        "connect_timeout": 2}
+        "connect_timeout": 2
+    }
 
 
 def test_the_worker_keeps_the_timeout_and_pre_ping_and_skips_the_flush_wait():
     worker = config(POSTGRES, **no_commit_wait(POSTGRES))
     options = engine_options(worker)
     assert options["pool_pre_ping"] is True
-    assert options["connect_args"] == {
-        "connect_timeout": 5, "options": "-c synchronous_commit=off"}
+    assert options["connect_args"] == {"connect_timeout": 5, "options": "-c synchronous_commit=off"}
 
 
 def test_an_app_on_sqlite_gets_no_postgresql_argument(app_config, tmp_path):
@@ -53,8 +57,10 @@ def test_an_app_on_sqlite_gets_no_postgresql_argument(app_config, tmp_path):
     app.extensions["redis"].close()
 
 
-@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
-                    reason="needs PostgreSQL (DATABASE_URL)")
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
+    reason="needs PostgreSQL (DATABASE_URL)",
+)
 def test_on_postgresql_only_the_worker_session_commits_asynchronously(app_config):
     def setting(overrides: dict) -> str:
         app = create_app({**app_config, **overrides})

@@ -21,13 +21,25 @@ HEADER = "# Security\n\n## Scanner findings\n\n| category | path | reason |\n|--
 
 
 def finding(level, path="/activation/", info="XSS via injection in the parameter email"):
-    return {"method": "POST", "path": path, "info": info, "level": level,
-            "parameter": "email", "http_request": "", "curl_command": ""}
+    return {
+        "method": "POST",
+        "path": path,
+        "info": info,
+        "level": level,
+        "parameter": "email",
+        "http_request": "",
+        "curl_command": "",
+    }
 
 
 def report(vulnerabilities=None, anomalies=None) -> dict:
-    return {"classifications": {}, "vulnerabilities": vulnerabilities or {},
-            "anomalies": anomalies or {}, "additionals": {}, "infos": {}}
+    return {
+        "classifications": {},
+        "vulnerabilities": vulnerabilities or {},
+        "anomalies": anomalies or {},
+        "additionals": {},
+        "infos": {},
+    }
 
 
 def run_check(tmp_path: Path, capsys, scan: dict, security: str = HEADER) -> tuple[int, str]:
@@ -62,16 +74,20 @@ def test_row_without_a_reason_justifies_nothing(tmp_path, capsys) -> None:
 
 
 def test_row_for_another_path_or_category_does_not_cover_the_finding(tmp_path, capsys) -> None:
-    security = HEADER + ("| Cross Site Scripting | /espace/* | not this page |\n"
-                         "| SQL Injection | /activation/ | not this category |\n")
+    security = HEADER + (
+        "| Cross Site Scripting | /espace/* | not this page |\n"
+        "| SQL Injection | /activation/ | not this category |\n"
+    )
     status, out = run_check(tmp_path, capsys, report({XSS: [finding(2)]}), security)
     assert status == 1
     assert "accepted but not seen this run: SQL Injection /activation/" in out
 
 
 def test_rows_outside_the_scanner_findings_section_are_ignored(tmp_path, capsys) -> None:
-    security = ("# Security\n\n## Headers\n\n| category | path | reason |\n|---|---|---|\n"
-                "| Cross Site Scripting | /activation/ | wrong section |\n\n" + HEADER[11:])
+    security = (
+        "# Security\n\n## Headers\n\n| category | path | reason |\n|---|---|---|\n"
+        "| Cross Site Scripting | /activation/ | wrong section |\n\n" + HEADER[11:]
+    )
     status, _ = run_check(tmp_path, capsys, report({XSS: [finding(2)]}), security)
     assert status == 1
 
@@ -83,8 +99,9 @@ def test_info_and_low_findings_never_fail(tmp_path, capsys, level) -> None:
     assert "below medium" in out
 
 
-@pytest.mark.parametrize(("level", "severity"), [("2", "medium"), ("3", "high"),
-                                                 (4, "critical"), ("?", "critical")])
+@pytest.mark.parametrize(
+    ("level", "severity"), [("2", "medium"), ("3", "high"), (4, "critical"), ("?", "critical")]
+)
 def test_levels_are_read_whether_numbers_or_strings(tmp_path, capsys, level, severity) -> None:
     status, out = run_check(tmp_path, capsys, report({XSS: [finding(level)]}))
     assert status == 1

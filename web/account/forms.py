@@ -20,8 +20,11 @@ class LoginForm(FlaskForm):
 
     email = StringField(
         _l("Adresse électronique"),
-        validators=[required(_l("Saisissez votre adresse électronique.")), too_long(254),
-                    PlainText()],
+        validators=[
+            required(_l("Saisissez votre adresse électronique.")),
+            too_long(254),
+            PlainText(),
+        ],
         render_kw={"autocomplete": "username", "inputmode": "email"},
     )
     password = PasswordField(
@@ -91,8 +94,11 @@ class TrustQuestionForm(CurrentPasswordMixin, FlaskForm):
     trust_question = SelectField(_l("Question"), choices=choices(TRUST_QUESTIONS))
     trust_answer = StringField(
         _l("Réponse"),
-        validators=[required(_l("Saisissez la réponse à votre question de confiance.")),
-                    too_long(100), PlainText()],
+        validators=[
+            required(_l("Saisissez la réponse à votre question de confiance.")),
+            too_long(100),
+            PlainText(),
+        ],
         render_kw={"autocomplete": "off"},
     )
 

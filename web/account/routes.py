@@ -85,14 +85,23 @@ def login():
         email, ip = form.normalised_email, request.remote_addr
         verdict = throttle.may_try(email, ip)
         if verdict.locked:
-            flash(_("Trop de tentatives infructueuses : pour des raisons de sécurité, "
-                    "utilisez « Mot de passe oublié » pour retrouver l'accès à votre espace."),
-                  "error")
+            flash(
+                _(
+                    "Trop de tentatives infructueuses : pour des raisons de sécurité, "
+                    "utilisez « Mot de passe oublié » pour retrouver l'accès à votre espace."
+                ),
+                "error",
+            )
             status = 429
         elif not verdict.allowed:
             minutes = max(1, round(verdict.wait_seconds / 60))
-            flash(_("Trop de tentatives infructueuses : réessayez dans %(minutes)d minute(s).",
-                    minutes=minutes), "error")
+            flash(
+                _(
+                    "Trop de tentatives infructueuses : réessayez dans %(minutes)d minute(s).",
+                    minutes=minutes,
+                ),
+                "error",
+            )
             status = 429
         else:
             registration = authenticate(email, form.password.data)
@@ -118,8 +127,11 @@ def _open_space(registration: Registration):
 
 
 def _record_failed_login(email: str) -> None:
-    target = db.session.scalar(select(Registration).where(
-        Registration.email == email, Registration.state == RegistrationState.ACTIVE))
+    target = db.session.scalar(
+        select(Registration).where(
+            Registration.email == email, Registration.state == RegistrationState.ACTIVE
+        )
+    )
     if target is not None:
         audit.record(target.id, "login_failed")
         db.session.commit()
@@ -143,14 +155,24 @@ def logout():
 def home():
     """Subscriber number, registration date, identity, employer and contact details."""
     return render_template(
-        "account/home.html", subscriber=current_user,
+        "account/home.html",
+        subscriber=current_user,
         country=country_name(current_user.country or ""),
         question=translate(dict(TRUST_QUESTIONS).get(current_user.trust_question, "")),
     )
 
 
-CONTACT_COLUMNS = ("phone", "contact_email", "street_number", "street_type", "street_name",
-                   "address_complement", "postal_code", "city", "country")
+CONTACT_COLUMNS = (
+    "phone",
+    "contact_email",
+    "street_number",
+    "street_type",
+    "street_name",
+    "address_complement",
+    "postal_code",
+    "city",
+    "country",
+)
 
 
 @bp.route("/coordonnees", methods=["GET", "POST"])
@@ -186,8 +208,10 @@ def change_password():
             db.session.commit()
             sessions.close_all_sessions(current_user.id, keep=current_user.login_session)
             notify(current_user, MailKind.PASSWORD_CHANGED)
-            flash(_("Votre mot de passe a été modifié. Vos autres sessions ont été fermées."),
-                  "success")
+            flash(
+                _("Votre mot de passe a été modifié. Vos autres sessions ont été fermées."),
+                "success",
+            )
             return redirect(url_for("account.home"))
     return render_template("account/password.html", form=form)
 
@@ -199,8 +223,13 @@ def change_trust_question():
     subscriber = current_user
     form = TrustQuestionForm(
         data={"trust_question": subscriber.trust_question},
-        forbidden=[subscriber.last_name, subscriber.first_name, subscriber.street_name,
-                   subscriber.city, (subscriber.email or "").split("@")[0]],
+        forbidden=[
+            subscriber.last_name,
+            subscriber.first_name,
+            subscriber.street_name,
+            subscriber.city,
+            (subscriber.email or "").split("@")[0],
+        ],
     )
     if form.validate_on_submit():
         if not check_password(subscriber, form.current_password.data):
@@ -208,7 +237,8 @@ def change_trust_question():
         else:
             subscriber.trust_question = form.trust_question.data
             subscriber.trust_answer_hash = hash_secret(
-                hasher(), normalise_answer(form.trust_answer.data))
+                hasher(), normalise_answer(form.trust_answer.data)
+            )
             audit.record(subscriber.id, "trust_changed")
             db.session.commit()
             flash(_("Votre question de confiance a été modifiée."), "success")
@@ -222,9 +252,12 @@ def history():
     """What happened to the account, newest first, with date and IP."""
     page = request.args.get("page", 1, type=page_number)
     events = db.paginate(
-        select(AuditEvent).where(AuditEvent.registration_id == current_user.id)
+        select(AuditEvent)
+        .where(AuditEvent.registration_id == current_user.id)
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()),
-        page=page, per_page=HISTORY_PAGE_SIZE, error_out=False,
+        page=page,
+        per_page=HISTORY_PAGE_SIZE,
+        error_out=False,
     )
     return render_template("account/history.html", events=events)
 
@@ -236,8 +269,11 @@ def registration_form():
     from web.registration_pdf import registration_form_pdf
 
     filename = f"espace-pro-inscription-{current_user.subscriber_number}.pdf"
-    return Response(registration_form_pdf(current_user), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        registration_form_pdf(current_user),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @bp.app_context_processor

@@ -16,23 +16,32 @@ class ActivationForm(AddressForm):
 
     code = StringField(
         _l("Code d'activation"),
-        validators=[required(_l("Saisissez le code d'activation reçu par courriel.")),
-                    too_long(40), PlainText()],
-        render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters",
-                   "spellcheck": "false"},
+        validators=[
+            required(_l("Saisissez le code d'activation reçu par courriel.")),
+            too_long(40),
+            PlainText(),
+        ],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+        },
     )
 
     def validate_code(self, field) -> None:
         code = normalise_code(field.data)
         if len(code) != CODE_LENGTH or any(ch not in ALPHABET for ch in code):
             raise ValidationError(
-                _l("Le code d'activation comporte 12 lettres et chiffres (exemple : "
-                   "ABCD-EF12-3456).")
+                _l(
+                    "Le code d'activation comporte 12 lettres et chiffres (exemple : "
+                    "ABCD-EF12-3456)."
+                )
             )
+
 
 class NewCodeForm(AddressForm):
     """Ask for a new code for a pending registration."""
 
 
 class ResendForm(FlaskForm):
-    """"Renvoyer le code" on the waiting page: only the CSRF token."""
+    """ "Renvoyer le code" on the waiting page: only the CSRF token."""

@@ -49,16 +49,20 @@ def activate():
     form = ActivationForm()
     refused = False
     if request.method == "GET" and request.args.get("jeton"):
-        link = check_token(TokenPurpose.ACTIVATION_LINK, request.args["jeton"],
-                           max_age=current_app.config["ACTIVATION_CODE_TTL_SECONDS"])
+        link = check_token(
+            TokenPurpose.ACTIVATION_LINK,
+            request.args["jeton"],
+            max_age=current_app.config["ACTIVATION_CODE_TTL_SECONDS"],
+        )
         if link.status is TokenStatus.VALID:
             form.email.data = link.value
         elif link.status is TokenStatus.EXPIRED:
-            flash(_("Ce lien a expiré : le délai de 48h est dépassé. Recommencez votre "
-                    "inscription."), "warning")
+            flash(
+                _("Ce lien a expiré : le délai de 48h est dépassé. Recommencez votre inscription."),
+                "warning",
+            )
         else:
-            flash(_("Ce lien n'est pas valide : saisissez votre adresse électronique."),
-                  "warning")
+            flash(_("Ce lien n'est pas valide : saisissez votre adresse électronique."), "warning")
     if form.validate_on_submit():
         result, registration = activate_space(form.normalised_email, form.code.data)
         if result is ActivationResult.ACTIVATED:
@@ -66,8 +70,13 @@ def activate():
             return redirect(url_for("activation.success"))
         if result is ActivationResult.BUSY:
             # The code is right (another request is using it): not "incorrect".
-            flash(_("Votre code est en cours de traitement : patientez quelques secondes puis "
-                    "rechargez la page."), "warning")
+            flash(
+                _(
+                    "Votre code est en cours de traitement : patientez quelques secondes puis "
+                    "rechargez la page."
+                ),
+                "warning",
+            )
         else:
             refused = True
     return render_template("activation/activate.html", form=form, refused=refused)
@@ -88,10 +97,14 @@ def registration_form():
     registration = _activated_registration()
     pdf = registration_form_pdf(registration)
     filename = f"espace-pro-inscription-{registration.subscriber_number}.pdf"
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _activated_registration():
@@ -112,8 +125,14 @@ def new_code():
         registration = live_registration(form.normalised_email)
         if registration is not None:
             request_new_code(registration)
-        flash(_("Si une inscription en attente correspond à l'adresse %(email)s, un nouveau "
+        flash(
+            _(
+                "Si une inscription en attente correspond à l'adresse %(email)s, un nouveau "
                 "code d'activation vient de lui être envoyé. Le code précédent n'est plus "
-                "valable.", email=form.normalised_email), "success")
+                "valable.",
+                email=form.normalised_email,
+            ),
+            "success",
+        )
         return redirect(url_for("activation.activate"))
     return render_template("activation/new_code.html", form=form)

@@ -25,8 +25,11 @@ from web.ops import metrics
 from web.outbox import enqueue_outbox
 from web.registration.service import live_registration
 
-PENDING_STATES = (RegistrationState.PENDING, RegistrationState.CODE_SENT,
-                  RegistrationState.MAIL_FAILED)
+PENDING_STATES = (
+    RegistrationState.PENDING,
+    RegistrationState.CODE_SENT,
+    RegistrationState.MAIL_FAILED,
+)
 RESEND_RECENT_KEY = "resend:recent:{}"
 RESEND_DAY_KEY = "resend:day:{}"
 
@@ -78,8 +81,11 @@ def _issue_subscriber_number(registration: Registration) -> None:
     changed = db.session.execute(
         update(Registration)
         .where(Registration.id == registration.id, Registration.state.in_(PENDING_STATES))
-        .values(state=RegistrationState.ACTIVE, activated_at=now,
-                subscriber_number=subscriber_number(now, counter.id))
+        .values(
+            state=RegistrationState.ACTIVE,
+            activated_at=now,
+            subscriber_number=subscriber_number(now, counter.id),
+        )
     ).rowcount
     if changed != 1:
         raise IntegrityError("activation", None, Exception("registration no longer pending"))
@@ -123,8 +129,11 @@ def request_new_code(registration: Registration) -> Resend:
         pipe.set(day_key, 0, nx=True, ex=24 * 3600)  # the day starts at the first resend
         pipe.incr(day_key)
         pipe.execute()
-    kind = (MailKind.ACTIVATION_CODE if registration.state in PENDING_STATES
-            else MailKind.ALREADY_REGISTERED)
+    kind = (
+        MailKind.ACTIVATION_CODE
+        if registration.state in PENDING_STATES
+        else MailKind.ALREADY_REGISTERED
+    )
     outbox = MailOutbox(registration_id=registration.id, kind=kind)
     db.session.add(outbox)
     db.session.commit()
@@ -135,6 +144,7 @@ def request_new_code(registration: Registration) -> Resend:
 def registration_by_id(registration_id: int) -> Registration | None:
     """A registration that still exists and has not expired."""
     return db.session.scalar(
-        select(Registration).where(Registration.id == registration_id,
-                                   Registration.state != RegistrationState.EXPIRED)
+        select(Registration).where(
+            Registration.id == registration_id, Registration.state != RegistrationState.EXPIRED
+        )
     )

@@ -52,10 +52,12 @@ def check_postal_code(value: str, country: str) -> str:
     # Abroad the inner space is significant (e.g. "SW1A 1AA"), so it is kept, single.
     cleaned = _WHITESPACE_RUN.sub(" ", value or "").strip().upper()
     if cleaned and not _FOREIGN_POSTAL_CODE.fullmatch(cleaned):
-        raise RuleError(N_(
-            "Le code postal ne peut contenir que des lettres non accentuées, des chiffres, "
-            "des espaces et des tirets (12 caractères au plus)."
-        ))
+        raise RuleError(
+            N_(
+                "Le code postal ne peut contenir que des lettres non accentuées, des chiffres, "
+                "des espaces et des tirets (12 caractères au plus)."
+            )
+        )
     return cleaned
 
 

@@ -25,15 +25,17 @@ def normalise_company_id(value: str, foreign: bool) -> str:
         cleaned = cleaned.upper()
         # ASCII only: these identifiers are keyed into foreign registries as-is.
         if not _FOREIGN_ID.fullmatch(cleaned):
-            raise RuleError(N_(
-                "L'identifiant doit comporter de 2 à 30 caractères, "
-                "uniquement des lettres non accentuées et des chiffres."
-            ))
+            raise RuleError(
+                N_(
+                    "L'identifiant doit comporter de 2 à 30 caractères, "
+                    "uniquement des lettres non accentuées et des chiffres."
+                )
+            )
         return cleaned
     if not _NINE_DIGITS.fullmatch(cleaned):
         raise RuleError(N_("Le SIREN doit comporter 9 chiffres."))
     if not siren.is_valid(cleaned):
-        raise RuleError(N_(
-            "Le SIREN saisi n'est pas valide : vérifiez la clé de contrôle (dernier chiffre)."
-        ))
+        raise RuleError(
+            N_("Le SIREN saisi n'est pas valide : vérifiez la clé de contrôle (dernier chiffre).")
+        )
     return cleaned

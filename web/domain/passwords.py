@@ -51,11 +51,19 @@ def password_problems(password: str, email: str, policy: PasswordPolicy) -> list
     """Return the French reasons the password is refused; empty when it is acceptable."""
     problems: list[Phrase] = []
     if len(password) < policy.min_length:
-        problems.append(N_("Le mot de passe doit contenir au moins %(count)d caractères.",
-                           count=policy.min_length))
+        problems.append(
+            N_(
+                "Le mot de passe doit contenir au moins %(count)d caractères.",
+                count=policy.min_length,
+            )
+        )
     if len(password) > policy.max_length:
-        problems.append(N_("Le mot de passe doit contenir au plus %(count)d caractères.",
-                           count=policy.max_length))
+        problems.append(
+            N_(
+                "Le mot de passe doit contenir au plus %(count)d caractères.",
+                count=policy.max_length,
+            )
+        )
     if policy.letters_and_digits_only and not _ASCII_ALNUM.fullmatch(password):
         problems.append(
             N_("Le mot de passe ne peut contenir que des lettres non accentuées et des chiffres.")

@@ -22,8 +22,11 @@ class DossierForm(FlaskForm):
 
     siren = StringField(
         _l("SIREN de l'entreprise"),
-        validators=[required(_l("Saisissez le SIREN de l'entreprise (9 chiffres).")),
-                    too_long(20), PlainText()],
+        validators=[
+            required(_l("Saisissez le SIREN de l'entreprise (9 chiffres).")),
+            too_long(20),
+            PlainText(),
+        ],
         render_kw={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"},
     )
     label = StringField(

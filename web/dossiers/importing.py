@@ -30,11 +30,14 @@ REFUSED = "refused"
 # included, so a SIREN that lost its leading zero is refused line by line, not as a file).
 _SIREN_LIKE = re.compile(r"[0-9]{7,11}")
 _SEPARATORS = re.compile(r"[\s.]+")
-_NAME_HEADERS = frozenset({"nom", "name", "raisonsociale", "denomination", "libelle",
-                           "societe", "entreprise", "label"})
+_NAME_HEADERS = frozenset(
+    {"nom", "name", "raisonsociale", "denomination", "libelle", "societe", "entreprise", "label"}
+)
 _SNIFF_LINES = 50
-NOT_CSV = N_("Ce fichier n'est pas un fichier CSV lisible : enregistrez-le au format CSV "
-             "(texte, séparateur point-virgule ou virgule) et recommencez.")
+NOT_CSV = N_(
+    "Ce fichier n'est pas un fichier CSV lisible : enregistrez-le au format CSV "
+    "(texte, séparateur point-virgule ou virgule) et recommencez."
+)
 
 
 class MalformedFile(ValueError):
@@ -79,8 +82,9 @@ class ImportReport:
         return [row for row in self.rows if row.status == REFUSED]
 
 
-def read_lines(data: bytes, max_bytes: int = MAX_BYTES, max_lines: int = MAX_LINES
-               ) -> list[FileLine]:
+def read_lines(
+    data: bytes, max_bytes: int = MAX_BYTES, max_lines: int = MAX_LINES
+) -> list[FileLine]:
     """Decode and parse an uploaded CSV file; raise MalformedFile if it cannot be used."""
     text = _decode(data, max_bytes)
     raw_lines = text.splitlines()
@@ -96,16 +100,23 @@ def read_lines(data: bytes, max_bytes: int = MAX_BYTES, max_lines: int = MAX_LIN
     lines = []
     for number, row in rows:
         if len(lines) == max_lines:
-            raise MalformedFile(N_(
-                "Le fichier contient plus de %(count)s lignes de dossiers : "
-                "découpez-le en plusieurs fichiers.", count=Number(max_lines)))
+            raise MalformedFile(
+                N_(
+                    "Le fichier contient plus de %(count)s lignes de dossiers : "
+                    "découpez-le en plusieurs fichiers.",
+                    count=Number(max_lines),
+                )
+            )
         lines.append(_file_line(number, row, *columns))
     if not lines:
         raise MalformedFile(N_("Le fichier ne contient aucune ligne de dossier."))
     if not any(_SIREN_LIKE.fullmatch(_SEPARATORS.sub("", line.siren)) for line in lines):
-        raise MalformedFile(N_(
-            "Aucune colonne SIREN n'a été trouvée : la première colonne doit contenir les "
-            "numéros SIREN (9 chiffres), ou l'en-tête doit comporter une colonne « siren »."))
+        raise MalformedFile(
+            N_(
+                "Aucune colonne SIREN n'a été trouvée : la première colonne doit contenir les "
+                "numéros SIREN (9 chiffres), ou l'en-tête doit comporter une colonne « siren »."
+            )
+        )
     return lines
 
 
@@ -117,13 +128,16 @@ def plan(lines: list[FileLine], existing: Collection[str], limit: int) -> Import
     for line in lines:
         reason = line.problem
         if reason is None and line.siren in first_seen:
-            reason = N_("En double dans le fichier (voir la ligne %(line)d).",
-                        line=first_seen[line.siren])
+            reason = N_(
+                "En double dans le fichier (voir la ligne %(line)d).", line=first_seen[line.siren]
+            )
         elif reason is None and line.siren in existing:
             reason = N_("Déjà présent dans votre espace.")
         elif reason is None and room <= 0:
-            reason = N_("Limite atteinte : votre espace ne peut pas dépasser %(limit)s dossiers.",
-                        limit=Number(limit))
+            reason = N_(
+                "Limite atteinte : votre espace ne peut pas dépasser %(limit)s dossiers.",
+                limit=Number(limit),
+            )
         if line.problem is None:
             first_seen.setdefault(line.siren, line.number)
         if reason is None:
@@ -142,8 +156,13 @@ def _size(value: int) -> Phrase:
 
 def too_big(max_bytes: int = MAX_BYTES) -> MalformedFile:
     """The error for a file over the size limit (also used when the upload itself is cut)."""
-    return MalformedFile(N_("Le fichier dépasse la taille maximale de %(size)s : "
-                            "découpez-le en plusieurs fichiers.", size=_size(max_bytes)))
+    return MalformedFile(
+        N_(
+            "Le fichier dépasse la taille maximale de %(size)s : "
+            "découpez-le en plusieurs fichiers.",
+            size=_size(max_bytes),
+        )
+    )
 
 
 def _decode(data: bytes, max_bytes: int) -> str:
@@ -212,13 +231,13 @@ def _header_columns(row: list[str]) -> tuple[int, int | None] | None:
         if name_column is not None:
             raise MalformedFile(
                 "L'en-tête du fichier n'a pas de colonne « siren » : nommez ainsi la colonne "
-                "des numéros SIREN, ou supprimez la ligne d'en-tête.")
+                "des numéros SIREN, ou supprimez la ligne d'en-tête."
+            )
         return None
     return siren_column, name_column
 
 
-def _file_line(number: int, row: list[str], siren_column: int, name_column: int | None
-               ) -> FileLine:
+def _file_line(number: int, row: list[str], siren_column: int, name_column: int | None) -> FileLine:
     typed = row[siren_column].strip() if siren_column < len(row) else ""
     raw_label = row[name_column] if name_column is not None and name_column < len(row) else ""
     label = clean_text(raw_label)
@@ -229,6 +248,10 @@ def _file_line(number: int, row: list[str], siren_column: int, name_column: int 
     if forbidden_character(raw_label.strip()):
         return FileLine(number, siren, "", N_("Le nom contient un caractère non autorisé."))
     if len(label) > LABEL_MAX:
-        return FileLine(number, siren, label[:LABEL_MAX] + "…",
-                        N_("Le nom dépasse %(count)d caractères.", count=LABEL_MAX))
+        return FileLine(
+            number,
+            siren,
+            label[:LABEL_MAX] + "…",
+            N_("Le nom dépasse %(count)d caractères.", count=LABEL_MAX),
+        )
     return FileLine(number, siren, label)

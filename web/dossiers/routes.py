@@ -59,8 +59,12 @@ def index():
     query = clean_text(without_forbidden(request.args.get("q", "")))[:120]
     page = request.args.get("page", 1, type=page_number)
     return render_template(
-        "dossiers/index.html", dossiers=queries.search(current_user.id, query, page),
-        query=query, total=queries.dossier_count(current_user.id), **_limits())
+        "dossiers/index.html",
+        dossiers=queries.search(current_user.id, query, page),
+        query=query,
+        total=queries.dossier_count(current_user.id),
+        **_limits(),
+    )
 
 
 @bp.route("/ajouter", methods=["GET", "POST"])
@@ -77,8 +81,11 @@ def add():
         if twin is not None:
             form.siren.errors.append(_duplicate_message(twin))
         elif count < limit:
-            dossier = Dossier(registration_id=current_user.id, siren=form.normalised_siren,
-                              label=form.label.data or "")
+            dossier = Dossier(
+                registration_id=current_user.id,
+                siren=form.normalised_siren,
+                label=form.label.data or "",
+            )
             db.session.add(dossier)
             audit.record(current_user.id, "dossier_added", queries.describe(dossier))
             try:
@@ -87,16 +94,21 @@ def add():
                 db.session.rollback()
                 form.siren.errors.append(_("Ce SIREN figure déjà dans votre espace."))
             else:
-                flash(_("Le dossier %(dossier)s a été ajouté.",
-                        dossier=queries.describe(dossier)), "success")
+                flash(
+                    _("Le dossier %(dossier)s a été ajouté.", dossier=queries.describe(dossier)),
+                    "success",
+                )
                 return redirect(url_for("dossiers.show", dossier_id=dossier.id))
-    return render_template("dossiers/add.html", form=form, count=count,
-                           limit_reached=count >= limit, **_limits())
+    return render_template(
+        "dossiers/add.html", form=form, count=count, limit_reached=count >= limit, **_limits()
+    )
 
 
 def _duplicate_message(twin: Dossier) -> str:
-    return _("Ce SIREN figure déjà dans votre espace (dossier %(dossier)s).",
-             dossier=queries.describe(twin))
+    return _(
+        "Ce SIREN figure déjà dans votre espace (dossier %(dossier)s).",
+        dossier=queries.describe(twin),
+    )
 
 
 @bp.route("/<int:dossier_id>")
@@ -106,20 +118,34 @@ def show(dossier_id: int):
     return _render_dossier(queries.owned_dossier(current_user.id, dossier_id))
 
 
-def _render_dossier(dossier: Dossier, service_key: str | None = None,
-                    submitted: AdhesionForm | None = None):
-    current = {adhesion.service: adhesion for adhesion in dossier.adhesions
-               if adhesion.withdrawn_at is None}
-    forms = {service.key: AdhesionForm(prefix=service.key, formdata=None)
-             for service in CATALOGUE}
+def _render_dossier(
+    dossier: Dossier, service_key: str | None = None, submitted: AdhesionForm | None = None
+):
+    current = {
+        adhesion.service: adhesion
+        for adhesion in dossier.adhesions
+        if adhesion.withdrawn_at is None
+    }
+    forms = {service.key: AdhesionForm(prefix=service.key, formdata=None) for service in CATALOGUE}
     if service_key is not None and submitted is not None:
         forms[service_key] = submitted
-    past = sorted((adhesion for adhesion in dossier.adhesions if adhesion.withdrawn_at),
-                  key=lambda adhesion: (adhesion.withdrawn_at, adhesion.id), reverse=True)
+    past = sorted(
+        (adhesion for adhesion in dossier.adhesions if adhesion.withdrawn_at),
+        key=lambda adhesion: (adhesion.withdrawn_at, adhesion.id),
+        reverse=True,
+    )
     failed = service_named(service_key) if submitted is not None and service_key else None
-    return render_template("dossiers/show.html", dossier=dossier, catalogue=CATALOGUE,
-                           current=current, forms=forms, past=past, failed=failed,
-                           role_label=role_label, service_named=service_named)
+    return render_template(
+        "dossiers/show.html",
+        dossier=dossier,
+        catalogue=CATALOGUE,
+        current=current,
+        forms=forms,
+        past=past,
+        failed=failed,
+        role_label=role_label,
+        service_named=service_named,
+    )
 
 
 @bp.route("/<int:dossier_id>/services/<service_key>/adherer", methods=["POST"])
@@ -134,21 +160,29 @@ def adhere(dossier_id: int, service_key: str):
     if not form.validate_on_submit():
         return _render_dossier(dossier, service.key, form)
     back = url_for("dossiers.show", dossier_id=dossier.id, _anchor=f"service-{service.key}")
-    if any(adhesion.service == service.key and adhesion.withdrawn_at is None
-           for adhesion in dossier.adhesions):
-        flash(_("Ce dossier adhère déjà au service « %(service)s ».", service=service.label),
-              "warning")
+    if any(
+        adhesion.service == service.key and adhesion.withdrawn_at is None
+        for adhesion in dossier.adhesions
+    ):
+        flash(
+            _("Ce dossier adhère déjà au service « %(service)s ».", service=service.label),
+            "warning",
+        )
         return redirect(back)
     db.session.add(Adhesion(dossier=dossier, service=service.key, role=form.role.data))
-    audit.record(current_user.id, "adhesion_added",
-                 f"{queries.describe(dossier)} : {service.label} "
-                 f"({role_label(form.role.data).lower()})")
+    audit.record(
+        current_user.id,
+        "adhesion_added",
+        f"{queries.describe(dossier)} : {service.label} ({role_label(form.role.data).lower()})",
+    )
     try:
         db.session.commit()
     except IntegrityError:  # a double click: the other request adhered first
         db.session.rollback()
-        flash(_("Ce dossier adhère déjà au service « %(service)s ».", service=service.label),
-              "warning")
+        flash(
+            _("Ce dossier adhère déjà au service « %(service)s ».", service=service.label),
+            "warning",
+        )
     else:
         flash(_("Adhésion enregistrée : « %(service)s ».", service=service.label), "success")
     return redirect(back)
@@ -165,11 +199,14 @@ def withdraw(dossier_id: int, adhesion_id: int):
     label = service.label if service else adhesion.service
     # Only the request that actually ends it records the event (double clicks are harmless).
     ended = db.session.execute(
-        update(Adhesion).where(Adhesion.id == adhesion.id, Adhesion.withdrawn_at.is_(None))
-        .values(withdrawn_at=utcnow()))
+        update(Adhesion)
+        .where(Adhesion.id == adhesion.id, Adhesion.withdrawn_at.is_(None))
+        .values(withdrawn_at=utcnow())
+    )
     if ended.rowcount:
-        audit.record(current_user.id, "adhesion_withdrawn",
-                     f"{queries.describe(adhesion.dossier)} : {label}")
+        audit.record(
+            current_user.id, "adhesion_withdrawn", f"{queries.describe(adhesion.dossier)} : {label}"
+        )
         db.session.commit()
         flash(_("Adhésion au service « %(service)s » retirée.", service=label), "success")
     else:
@@ -190,8 +227,11 @@ def remove(dossier_id: int):
         db.session.commit()
         flash(_("Le dossier %(dossier)s a été supprimé.", dossier=summary), "success")
         return redirect(url_for("dossiers.index"))
-    return render_template("dossiers/remove.html", dossier=dossier,
-                           services=[a for a in dossier.adhesions if a.withdrawn_at is None])
+    return render_template(
+        "dossiers/remove.html",
+        dossier=dossier,
+        services=[a for a in dossier.adhesions if a.withdrawn_at is None],
+    )
 
 
 @bp.route("/importer", methods=["GET", "POST"])
@@ -208,25 +248,39 @@ def import_dossiers():
             form.file.errors.append(translate_error(error))
         else:
             report = _save_import(lines, form)
-    return render_template("dossiers/import.html", form=form, report=report,
-                           max_lines=importing.MAX_LINES, **_limits())
+    return render_template(
+        "dossiers/import.html", form=form, report=report, max_lines=importing.MAX_LINES, **_limits()
+    )
 
 
 def _save_import(lines: list[importing.FileLine], form: ImportForm):
     queries.lock_space(current_user.id)
-    report = importing.plan(lines, queries.sirens_in_space(current_user.id),
-                            current_app.config["DOSSIER_LIMIT"])
-    db.session.add_all(Dossier(registration_id=current_user.id, siren=row.siren, label=row.label)
-                       for row in report.added)
-    audit.record(current_user.id, "dossiers_imported",
-                 _("%(added)d ajouté(s), %(refused)d refusé(s)",
-                   added=len(report.added), refused=len(report.refused)))
+    report = importing.plan(
+        lines, queries.sirens_in_space(current_user.id), current_app.config["DOSSIER_LIMIT"]
+    )
+    db.session.add_all(
+        Dossier(registration_id=current_user.id, siren=row.siren, label=row.label)
+        for row in report.added
+    )
+    audit.record(
+        current_user.id,
+        "dossiers_imported",
+        _(
+            "%(added)d ajouté(s), %(refused)d refusé(s)",
+            added=len(report.added),
+            refused=len(report.refused),
+        ),
+    )
     try:
         db.session.commit()
     except IntegrityError:  # a dossier added from another tab during the import
         db.session.rollback()
-        form.file.errors.append(_("Votre espace a changé pendant l'import : aucun dossier n'a "
-                                  "été ajouté. Recommencez l'import."))
+        form.file.errors.append(
+            _(
+                "Votre espace a changé pendant l'import : aucun dossier n'a "
+                "été ajouté. Recommencez l'import."
+            )
+        )
         return None
     return report
 
@@ -238,5 +292,6 @@ def file_too_large(error: RequestEntityTooLarge):
         return render_error(413)
     form = ImportForm(formdata=None)
     form.file.errors = [translate_error(importing.too_big())]
-    return render_template("dossiers/import.html", form=form, report=None,
-                           max_lines=importing.MAX_LINES, **_limits()), 413
+    return render_template(
+        "dossiers/import.html", form=form, report=None, max_lines=importing.MAX_LINES, **_limits()
+    ), 413

@@ -16,18 +16,36 @@ class Service(NamedTuple):
 
 
 CATALOGUE: tuple[Service, ...] = (
-    Service("tva", _l("Déclarer et payer la TVA"),
-            _l("Déposer les déclarations de TVA et payer la taxe due en ligne.")),
-    Service("impot_societes", _l("Déclarer et payer l'impôt sur les sociétés"),
-            _l("Déposer les relevés d'acompte et de solde et payer l'impôt en ligne.")),
-    Service("compte_fiscal", _l("Consulter le compte fiscal"),
-            _l("Retrouver les déclarations, paiements et avis de l'entreprise.")),
-    Service("cfe", _l("Payer la CFE"),
-            _l("Consulter les avis de cotisation foncière des entreprises et les payer.")),
-    Service("messagerie", _l("Messagerie sécurisée"),
-            _l("Échanger par écrit avec le service des impôts de l'entreprise.")),
-    Service("resultats", _l("Déclarer les résultats"),
-            _l("Déposer la déclaration de résultats et ses annexes (liasse fiscale).")),
+    Service(
+        "tva",
+        _l("Déclarer et payer la TVA"),
+        _l("Déposer les déclarations de TVA et payer la taxe due en ligne."),
+    ),
+    Service(
+        "impot_societes",
+        _l("Déclarer et payer l'impôt sur les sociétés"),
+        _l("Déposer les relevés d'acompte et de solde et payer l'impôt en ligne."),
+    ),
+    Service(
+        "compte_fiscal",
+        _l("Consulter le compte fiscal"),
+        _l("Retrouver les déclarations, paiements et avis de l'entreprise."),
+    ),
+    Service(
+        "cfe",
+        _l("Payer la CFE"),
+        _l("Consulter les avis de cotisation foncière des entreprises et les payer."),
+    ),
+    Service(
+        "messagerie",
+        _l("Messagerie sécurisée"),
+        _l("Échanger par écrit avec le service des impôts de l'entreprise."),
+    ),
+    Service(
+        "resultats",
+        _l("Déclarer les résultats"),
+        _l("Déposer la déclaration de résultats et ses annexes (liasse fiscale)."),
+    ),
 )
 
 ROLES: tuple[tuple[str, Any], ...] = (

@@ -17,8 +17,7 @@ class ForgotPasswordForm(AddressForm):
 
     subscriber_number = StringField(
         _l("Numéro d'abonné"),
-        validators=[required(_l("Saisissez votre numéro d'abonné.")), too_long(30),
-                    PlainText()],
+        validators=[required(_l("Saisissez votre numéro d'abonné.")), too_long(30), PlainText()],
         render_kw={"autocomplete": "off", "inputmode": "numeric"},
     )
 
@@ -33,7 +32,10 @@ class TrustAnswerForm(FlaskForm):
 
     answer = StringField(
         _l("Réponse"),
-        validators=[required(_l("Saisissez la réponse à votre question de confiance.")),
-                    too_long(100), PlainText()],
+        validators=[
+            required(_l("Saisissez la réponse à votre question de confiance.")),
+            too_long(100),
+            PlainText(),
+        ],
         render_kw={"autocomplete": "off"},
     )

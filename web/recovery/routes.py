@@ -49,8 +49,11 @@ def no_store(response):
 
 
 def _active(email: str) -> Registration | None:
-    return db.session.scalar(select(Registration).where(
-        Registration.email == email, Registration.state == RegistrationState.ACTIVE))
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.email == email, Registration.state == RegistrationState.ACTIVE
+        )
+    )
 
 
 def _may_mail(registration: Registration) -> bool:
@@ -72,8 +75,11 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         registration = _active(form.normalised_email)
-        if (registration is not None and registration.subscriber_number == form.cleaned_number
-                and _may_mail(registration)):
+        if (
+            registration is not None
+            and registration.subscriber_number == form.cleaned_number
+            and _may_mail(registration)
+        ):
             audit.record(registration.id, "recovery_requested")
             db.session.commit()
             notify(registration, MailKind.RESET_LINK)
@@ -114,8 +120,7 @@ def _link_registration():
             return None, render_template("recovery/link_error.html", expired=expired), 400
         registration = check.value
         flow_id = secrets.token_urlsafe(24)
-        flow = {"id": registration.id, "pw": password_fingerprint(registration),
-                "answered": False}
+        flow = {"id": registration.id, "pw": password_fingerprint(registration), "answered": False}
         # The flow lives only as long as the link itself: one hour from its sending.
         age = (datetime.now(UTC) - check.issued_at).total_seconds()
         lifetime = max(1, int(RESET_LINK_SECONDS - age))
@@ -130,8 +135,11 @@ def _link_registration():
         session.pop("reset_flow", None)
         return None, render_template("recovery/link_error.html", expired=True), 400
     registration = db.session.get(Registration, flow["id"]) if flow else None
-    if (registration is None or registration.state != RegistrationState.ACTIVE
-            or password_fingerprint(registration) != flow["pw"]):
+    if (
+        registration is None
+        or registration.state != RegistrationState.ACTIVE
+        or password_fingerprint(registration) != flow["pw"]
+    ):
         session.pop("reset_flow", None)
         return None, render_template("recovery/link_error.html", expired=False), 400
     registration.recovery_answered = flow["answered"]
@@ -163,8 +171,9 @@ def reset():
     form = TrustAnswerForm()
     question = translate(dict(TRUST_QUESTIONS).get(registration.trust_question, ""))
     if form.validate_on_submit():
-        if verify_secret(hasher(), registration.trust_answer_hash or "",
-                         normalise_answer(form.answer.data)):
+        if verify_secret(
+            hasher(), registration.trust_answer_hash or "", normalise_answer(form.answer.data)
+        ):
             connection.delete(WRONG_ANSWERS_KEY.format(registration.id))
             _mark_answered()
             return redirect(url_for("recovery.new_password"))
@@ -177,8 +186,11 @@ def reset():
             connection.delete(WRONG_ANSWERS_KEY.format(registration.id))
             return render_template("recovery/locked.html"), 429
         form.answer.errors.append(
-            _("Réponse incorrecte. Il vous reste %(left)d essai(s).",
-              left=MAX_WRONG_ANSWERS - wrong))
+            _(
+                "Réponse incorrecte. Il vous reste %(left)d essai(s).",
+                left=MAX_WRONG_ANSWERS - wrong,
+            )
+        )
     return render_template("recovery/question.html", form=form, question=question)
 
 
@@ -199,7 +211,12 @@ def new_password():
         throttle.clear_failures(registration.email)
         notify(registration, MailKind.PASSWORD_RESET)
         redis_store.connection.delete(_flow_key(session.pop("reset_flow")))
-        flash(_("Votre mot de passe a été réinitialisé. Connectez-vous avec votre nouveau "
-                "mot de passe."), "success")
+        flash(
+            _(
+                "Votre mot de passe a été réinitialisé. Connectez-vous avec votre nouveau "
+                "mot de passe."
+            ),
+            "success",
+        )
         return redirect(url_for("account.login"))
     return render_template("recovery/new_password.html", form=form)

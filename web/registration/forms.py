@@ -88,8 +88,11 @@ class AddressForm(FlaskForm):
 
     email = StringField(
         _l("Adresse électronique"),
-        validators=[required(_l("Saisissez votre adresse électronique.")), too_long(254),
-                    PlainText()],
+        validators=[
+            required(_l("Saisissez votre adresse électronique.")),
+            too_long(254),
+            PlainText(),
+        ],
         render_kw={"autocomplete": "email", "inputmode": "email"},
     )
 
@@ -275,8 +278,9 @@ class ContactForm(FlaskForm):
     street_number = StringField(
         _l("Numéro de la voie"), validators=[Optional(), too_long(10), PlainText()]
     )
-    street_type = SelectField(_l("Nature de la voie"), choices=choices(STREET_TYPES), default="",
-                              widget=PlainSelect())
+    street_type = SelectField(
+        _l("Nature de la voie"), choices=choices(STREET_TYPES), default="", widget=PlainSelect()
+    )
     street_name = StringField(
         _l("Libellé de la voie"),
         validators=[Optional(), too_long(120), PlainText()],

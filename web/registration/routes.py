@@ -203,18 +203,39 @@ def resend():
         return redirect(url_for("registration.waiting"))
     registration = registration_by_id(receipt["registration_id"])
     if registration is None:
-        flash(_("Le délai de 48h est dépassé et votre inscription a été effacée : "
-                "recommencez votre inscription."), "warning")
+        flash(
+            _(
+                "Le délai de 48h est dépassé et votre inscription a été effacée : "
+                "recommencez votre inscription."
+            ),
+            "warning",
+        )
         return redirect(url_for("registration.terms"))
     outcome = request_new_code(registration)
     if outcome.result is ResendResult.SENT:
-        flash(_("Un nouveau code d'activation vient de vous être envoyé. Le code précédent "
-                "n'est plus valable."), "success")
+        flash(
+            _(
+                "Un nouveau code d'activation vient de vous être envoyé. Le code précédent "
+                "n'est plus valable."
+            ),
+            "success",
+        )
     elif outcome.result is ResendResult.TOO_SOON:
-        flash(_("Un code vient de vous être envoyé : vous pourrez en demander un nouveau dans "
-                "%(seconds)d secondes.", seconds=outcome.retry_after), "warning")
+        flash(
+            _(
+                "Un code vient de vous être envoyé : vous pourrez en demander un nouveau dans "
+                "%(seconds)d secondes.",
+                seconds=outcome.retry_after,
+            ),
+            "warning",
+        )
     else:
-        flash(_("Vous avez demandé trop de codes aujourd'hui (5 au maximum par 24 heures). "
+        flash(
+            _(
+                "Vous avez demandé trop de codes aujourd'hui (5 au maximum par 24 heures). "
                 "Réessayez dans %(hours)d heure(s).",
-                hours=max(1, round(outcome.retry_after / 3600))), "error")
+                hours=max(1, round(outcome.retry_after / 3600)),
+            ),
+            "error",
+        )
     return redirect(url_for("registration.waiting"))
