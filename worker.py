@@ -20,9 +20,9 @@ from rq.job import Job, JobStatus
 from mailer.maintenance import expire_registrations, reconcile_outbox
 from mailer.smtp import MailDeliveryError
 from web import create_app
+from web.core.outbox import MAIL_QUEUE
 from web.embedded_redis import die_with_parent
 from web.extensions import db, redis_store
-from web.outbox import MAIL_QUEUE
 
 MAINTENANCE_QUEUE = "maintenance"
 EXPIRE_EVERY_SECONDS = 15 * 60

@@ -53,7 +53,7 @@ def per_endpoint(results) -> dict:
 
 def hash_cost(memory_kib: int, time_cost: int, parallelism: int, rounds: int = 8) -> float:
     """CPU seconds of one argon2id hash at these parameters, measured in this process."""
-    from web.domain.secrets_hashing import make_hasher
+    from web.core.secrets.hashing import make_hasher
 
     hasher = make_hasher(memory_kib=memory_kib, time_cost=time_cost, parallelism=parallelism)
     hasher.hash("warm-up")

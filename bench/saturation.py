@@ -11,12 +11,12 @@ from bench.stack import Stack
 
 def owe_activation_mails(stack: Stack, run: str, count: int) -> list[str]:
     """Commit `count` pending registrations with their outbox rows, then enqueue the jobs
-    exactly as « Valider » does (web.outbox.enqueue_outbox); return the addresses."""
+    exactly as « Valider » does (web.core.outbox.enqueue_outbox); return the addresses."""
     from web import create_app
+    from web.core.outbox import enqueue_outbox
+    from web.core.terms import TERMS_VERSION
     from web.extensions import db
     from web.models import MailKind, MailOutbox, Registration, RegistrationState
-    from web.outbox import enqueue_outbox
-    from web.terms import TERMS_VERSION
 
     app = create_app(
         {

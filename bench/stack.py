@@ -31,6 +31,7 @@ from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 
 from mailer.devsink import MailSink
+from web.core.limits import LIMIT_SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -39,16 +40,6 @@ CODE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")
 # A benchmark comes from one IP: the per-IP and per-address form limits would stop it at the
 # 20th confirmation. The limits stay on (Redis is still asked) but cannot be reached.
 UNREACHABLE_LIMIT = "1000000 per hour"
-LIMIT_SETTINGS = (
-    "RATELIMIT_CONFIRM_IP",
-    "RATELIMIT_RESEND",
-    "RATELIMIT_RESEND_IP",
-    "RATELIMIT_ACTIVATION",
-    "RATELIMIT_ACTIVATION_IP",
-    "RATELIMIT_LOGIN_IP",
-    "RATELIMIT_RECOVERY",
-    "RATELIMIT_RECOVERY_IP",
-)
 INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ")
 
 

@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from web.core.secrets.fingerprint import address_fingerprint
+from web.domain.clock import PARIS
 from web.domain.masking import mask_email
 from web.extensions import db, redis_store
-from web.limits import address_fingerprint
 from web.models import MailOutbox, utcnow
 
 log = logging.getLogger("espace_pro.worker")
 DAY_KEY = "mail:day:{}:{}"
 DAY_KEY_SECONDS = 2 * 24 * 3600  # outlives its day, whatever the clocks say
 CAPPED = "daily cap"
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def _key(address: str) -> str:

@@ -10,37 +10,14 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import or_, select
 
-from web.activation import codes
+from web.core import metrics
+from web.core.outbox import MAIL_JOB_TIMEOUT, enqueue_outbox
+from web.core.secrets import codes
+from web.core.subscribers import PENDING_STATES, PERSONAL_COLUMNS
 from web.extensions import db, redis_store
 from web.models import MailOutbox, Registration, RegistrationState, utcnow
-from web.ops import metrics
-from web.outbox import MAIL_JOB_TIMEOUT, enqueue_outbox
 
 log = logging.getLogger("espace_pro.worker")
-PENDING_STATES = (
-    RegistrationState.PENDING,
-    RegistrationState.CODE_SENT,
-    RegistrationState.MAIL_FAILED,
-)
-PERSONAL_COLUMNS = (
-    "email",
-    "password_hash",
-    "civility",
-    "last_name",
-    "first_name",
-    "company_id",
-    "phone",
-    "contact_email",
-    "street_number",
-    "street_type",
-    "street_name",
-    "address_complement",
-    "postal_code",
-    "city",
-    "country",
-    "trust_question",
-    "trust_answer_hash",
-)
 # A row younger than this may simply be waiting for the web process to enqueue it.
 RECONCILE_GRACE = timedelta(seconds=60)
 LIVE_JOB_STATUSES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}

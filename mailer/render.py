@@ -11,7 +11,7 @@ from flask_babel import force_locale
 from flask_mail import Message
 from jinja2 import Environment, FileSystemLoader
 
-from web.i18n import LANGUAGES
+from web.core.i18n import LANGUAGES
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_security(app)
     register_request_rules(app)
     register_extensions(app)
+    register_mail_jobs(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -53,14 +54,14 @@ def configure_secret_key(app: Flask) -> None:
 
 def register_request_log(app: Flask) -> None:
     """Request ids, the access log and the latency metrics (first: they time everything)."""
-    from web.ops.request_log import register
+    from web.core.request_log import register
 
     register(app)
 
 
 def register_security(app: Flask) -> None:
     """Refuse unsafe production settings; session cookie, trusted proxies, headers."""
-    from web.security import register
+    from web.core.security import register
 
     register(app)
 
@@ -72,7 +73,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     mail.init_app(app)
     csrf.init_app(app)
-    from web.i18n import select_locale, vary_on_language
+    from web.core.i18n import select_locale, vary_on_language
 
     babel.init_app(app, locale_selector=select_locale)
     app.after_request(vary_on_language)
@@ -82,7 +83,7 @@ def register_extensions(app: Flask) -> None:
     # Fail closed: a limit that cannot be checked answers the 503 page (docs/RESILIENCE.md),
     # and promptly: the limiter's Redis client gets the app's timeouts.
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", dict(CLIENT_TIMEOUTS))
-    from web.limits import check_limit_settings
+    from web.core.limits import check_limit_settings
 
     check_limit_settings(app)
     # The Limiter object is shared by every app of the process and keeps the last app's
@@ -100,29 +101,28 @@ def limits_storage_uri(redis_url: str) -> str:
 
 def register_request_rules(app: Flask) -> None:
     """Form bodies only, uploads where declared, ids the database holds (before any route)."""
-    from web.request_rules import register
+    from web.core.request_rules import register
 
     register(app)
 
 
+def register_mail_jobs(app: Flask) -> None:
+    """Give the outbox the worker's job of each mail kind (importing mailer registers them)."""
+    import mailer  # noqa: F401
+
+
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per feature."""
+    from web.account.routes import bp as account_bp
     from web.activation.routes import bp as activation_bp
+    from web.dossiers.routes import bp as dossiers_bp
     from web.main.routes import bp as main_bp
+    from web.ops.routes import bp as ops_bp
+    from web.recovery.routes import bp as recovery_bp
     from web.registration.routes import bp as registration_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(registration_bp)
-    app.register_blueprint(activation_bp)
-    from web.account.routes import bp as account_bp
-    from web.dossiers.routes import bp as dossiers_bp
-    from web.recovery.routes import bp as recovery_bp
-
-    app.register_blueprint(account_bp)
-    app.register_blueprint(dossiers_bp)
-    app.register_blueprint(recovery_bp)
-    from web.ops.routes import bp as ops_bp
-
+    for feature in (main_bp, registration_bp, activation_bp, account_bp, dossiers_bp, recovery_bp):
+        app.register_blueprint(feature)
     # Probes and scrapes: no form to protect, never rate-limited.
     csrf.exempt(ops_bp)
     limiter.exempt(ops_bp)
@@ -136,14 +136,14 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     """Answer every error with a page in the visitor's language, never a bare traceback."""
-    from web.errors import register
+    from web.core.errors import register
 
     register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
     """Filters the templates use (dates in Europe/Paris, masked values)."""
-    from web.templating import register
+    from web.core.templating import register
 
     register(app)
 

@@ -12,7 +12,7 @@ from tests.account.conftest import EMAIL, log_in, post_form
 from tests.account.spaces import browser, is_logged_in, page, session_of, without_csrf
 from tests.conftest import PASSWORD, csrf_token
 from web import create_app
-from web.account.sessions import SESSION_KEY
+from web.core.sessions import SESSION_KEY
 from web.extensions import db
 from web.models import Registration
 

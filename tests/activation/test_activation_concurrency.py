@@ -18,7 +18,7 @@ from tests.activation.helpers import (
 )
 from tests.conftest import csrf_token
 from tests.web.pages import Page
-from web.activation import codes
+from web.core.secrets import codes
 from web.extensions import db
 from web.models import Registration, RegistrationState, SubscriberCounter
 

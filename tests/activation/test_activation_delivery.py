@@ -12,10 +12,11 @@ from rq.job import Job, JobStatus
 
 from mailer import jobs
 from mailer.devsink import _StoreHandler
+from mailer.smtp import MailDeliveryError
 from tests.activation.helpers import EMAIL, activate, activated_number, resend
 from tests.conftest import WizardActions, code_from
+from web.core.outbox import RETRY_INTERVALS
 from web.models import RegistrationState
-from web.outbox import RETRY_INTERVALS
 
 MASKED = "h" + "*" * (len("helene.lefevre") - 1) + "@example.com"
 START = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
@@ -276,7 +277,7 @@ def test_last_attempt_without_retries_left_marks_the_space_mail_failed(
     refusing_smtp(1)
     wizard.complete()
 
-    with app.app_context(), pytest.raises(jobs.MailDeliveryError):
+    with app.app_context(), pytest.raises(MailDeliveryError):
         jobs.send_activation_code(registration().id)
 
     assert outbox == []

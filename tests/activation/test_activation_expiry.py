@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mailer.maintenance import PERSONAL_COLUMNS, expire_registrations
+from mailer.maintenance import expire_registrations
 from tests.activation.helpers import (
     EMAIL,
     REFUSED,
@@ -20,6 +20,7 @@ from tests.activation.helpers import (
 )
 from tests.conftest import code_from
 from tests.web.pages import Page
+from web.core.subscribers import PERSONAL_COLUMNS
 from web.models import Registration, RegistrationState
 
 START = datetime(2026, 10, 24, 22, 0, tzinfo=UTC)

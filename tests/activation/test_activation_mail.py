@@ -19,8 +19,8 @@ from tests.activation.helpers import (
     text_of,
 )
 from tests.web.pages import Page
-from web.activation import codes
-from web.activation.codes import ALPHABET, code_digest
+from web.core.secrets import codes
+from web.core.secrets.codes import ALPHABET, code_digest
 
 # Hand-off on 29 March 2026 at 00:30 UTC (01:30 in Paris, winter time); Paris moves to
 # summer time that night, so 48 h later is 31 March at 02:30 in Paris, not 01:30.

@@ -20,7 +20,7 @@ from tests.activation.helpers import (
 from tests.conftest import code_from
 from tests.web.pages import Page
 from web.activation import service
-from web.activation.codes import ALPHABET
+from web.core.secrets.codes import ALPHABET
 from web.extensions import db
 from web.models import RegistrationState, SubscriberCounter
 

@@ -31,7 +31,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from mailer.devsink import free_port
-from web.limits import LIMIT_SETTINGS
+from web.core.limits import LIMIT_SETTINGS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

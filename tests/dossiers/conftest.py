@@ -16,11 +16,10 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from tests.conftest import PASSWORD, csrf_token
-from web.domain.secrets_hashing import hash_secret
+from web.core.secrets.hashing import hash_secret, hasher
+from web.core.terms import TERMS_VERSION
 from web.extensions import db
-from web.hashing import hasher
 from web.models import Adhesion, AuditEvent, Dossier, Registration, RegistrationState
-from web.terms import TERMS_VERSION
 
 EMAIL = "helene.lefevre@example.com"
 OTHER_EMAIL = "marc.durand@example.com"

@@ -8,7 +8,7 @@ from html import unescape
 import pytest
 
 from tests.dossiers.conftest import EMAIL, Space
-from web.dossiers.services import CATALOGUE
+from web.dossiers.catalogue import CATALOGUE
 
 
 def dossier_page(space: Space, dossier_id: int) -> str:

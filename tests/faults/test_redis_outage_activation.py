@@ -26,7 +26,7 @@ from tests.activation.helpers import (
 from tests.conftest import WizardActions, code_from, csrf_token
 from tests.faults.conftest import assert_unavailable, promptly
 from tests.web.pages import Page
-from web.activation import codes
+from web.core.secrets import codes
 from web.extensions import db
 from web.models import MailOutbox, Registration, RegistrationState
 

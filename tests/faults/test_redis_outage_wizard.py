@@ -15,9 +15,9 @@ from tests.activation.helpers import activate, activated_number
 from tests.conftest import PASSWORD, code_from, csrf_token, profile_data
 from tests.faults.conftest import assert_unavailable, promptly
 from tests.web.pages import Page
+from web.core.subscribers import PROFILE_COLUMNS
 from web.extensions import db
 from web.models import MailKind, MailOutbox, Registration, RegistrationState
-from web.registration.service import PROFILE_COLUMNS
 
 EMAIL = "helene.lefevre@example.com"
 CREDENTIALS = {

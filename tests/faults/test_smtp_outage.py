@@ -18,8 +18,8 @@ from mailer.devsink import MailSink
 from tests.activation.helpers import activate, activated_number, resend
 from tests.conftest import WizardActions, code_from
 from tests.web.pages import Page
+from web.core.outbox import RETRY_INTERVALS
 from web.models import MailOutbox, Registration, RegistrationState
-from web.outbox import RETRY_INTERVALS
 
 EMAIL = "helene.lefevre@example.com"
 SECOND_EMAIL = "marc.dupont@example.com"

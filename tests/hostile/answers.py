@@ -12,7 +12,7 @@ from stdnum.fr import siren
 
 from tests.hostile.strategies import Submission, send
 from web.domain.text import forbidden_character
-from web.dossiers.services import ROLES, service_named
+from web.dossiers.catalogue import ROLES, service_named
 from web.extensions import db
 from web.models import Adhesion, AuditEvent, Dossier, MailOutbox, Registration
 

@@ -17,9 +17,9 @@ from tests.conftest import PASSWORD
 from tests.hostile.answers import attempt, check_answer, counts
 from tests.hostile.conftest import EMAIL, SUBSCRIBER_NUMBER, TRUST_ANSWER, token_of
 from tests.hostile.strategies import HOSTILE_HEALTH_CHECKS, hostile_text, submissions
+from web.core.secrets.tokens import make_reset_token
 from web.extensions import db
 from web.models import Registration
-from web.recovery_tokens import make_reset_token
 
 NEW_PASSWORD = "Heron58Quartz"
 

@@ -29,7 +29,7 @@ from tests.hostile.strategies import (
     hostile_text,
     submissions,
 )
-from web.dossiers.services import CATALOGUE
+from web.dossiers.catalogue import CATALOGUE
 from web.extensions import db
 from web.models import Adhesion, Dossier, Registration
 

@@ -21,9 +21,9 @@ from tests.conftest import code_from
 from tests.dossiers.conftest import page_token
 from tests.hostile.strategies import MARKUP
 from tests.web.pages import refusal
+from web.core.registration_pdf import registration_form_html
 from web.extensions import db
 from web.models import Registration
-from web.registration_pdf import registration_form_html
 
 SCRIPT, BOLD, IMAGE = MARKUP
 # Fields with no alphabet of their own: markup is plain text there, and must stay so.

@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import force_locale
 
+from web.core.i18n import translate, translate_error
 from web.domain import N_, Number, Phrase
 from web.domain.address import country_choices, country_name
 from web.domain.passwords import PasswordPolicy, password_problems
 from web.dossiers import importing
-from web.i18n import translate, translate_error
 
 
 def test_a_phrase_reads_as_its_french_text_and_keeps_its_msgid():

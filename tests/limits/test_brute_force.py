@@ -12,7 +12,7 @@ import time_machine
 from tests.activation.helpers import ACTIVATED, REFUSED, mails_to
 from tests.conftest import WizardActions, code_from
 from tests.limits.helpers import Browser, documentation_ip, is_rate_limited, text
-from web.activation import codes
+from web.core.secrets import codes
 
 EMAIL = "helene.lefevre@example.com"
 ATTEMPTS = 10_000

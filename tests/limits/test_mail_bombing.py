@@ -12,7 +12,7 @@ import time_machine
 from rq import Queue
 from sqlalchemy import select
 
-from mailer import daily_cap, jobs
+from mailer import daily_cap, delivery, jobs
 from mailer.smtp import MailDeliveryError
 from tests.account.conftest import EMAIL, log_in, post_form
 from tests.account.spaces import frozen_clock
@@ -173,7 +173,7 @@ def test_a_mail_smtp_refused_takes_no_room_in_the_day(app, monkeypatch):
     def refused(message):
         raise MailDeliveryError("451 try later")
 
-    monkeypatch.setattr(jobs, "deliver", refused)
+    monkeypatch.setattr(delivery, "deliver", refused)
     with app.app_context():
         with pytest.raises(MailDeliveryError):
             jobs.send_activation_code(registration_id)

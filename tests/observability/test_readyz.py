@@ -9,8 +9,8 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 
 from tests.observability.conftest import other_app
+from web.core.request_log import REQUEST_ID_HEADER
 from web.extensions import db
-from web.ops.request_log import REQUEST_ID_HEADER
 
 
 def closed_redis_url() -> str:

@@ -12,8 +12,8 @@ import pytest
 
 from tests.activation.helpers import EMAIL, activate, activated_number
 from tests.conftest import PASSWORD, code_from
+from web.core.request_log import REQUEST_ID_HEADER
 from web.domain.masking import mask_email
-from web.ops.request_log import REQUEST_ID_HEADER
 from worker import LOG_FORMAT, JobContext
 
 ACCESS_LINE = re.compile(

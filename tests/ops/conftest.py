@@ -16,9 +16,9 @@ from rq.scheduler import RQScheduler
 from sqlalchemy import select
 
 from tests.conftest import WizardActions
+from web.core.outbox import RETRY_INTERVALS
 from web.extensions import db
 from web.models import MailOutbox, Registration
-from web.outbox import RETRY_INTERVALS
 
 EMAIL = "helene.lefevre@example.com"
 SECOND_EMAIL = "marc.dupont@example.com"

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from mailer.maintenance import PERSONAL_COLUMNS
 from tests.activation.helpers import activate, activated_number, mails_to
 from tests.conftest import code_from
 from tests.ops.conftest import EMAIL, SECOND_EMAIL
+from web.core.outbox import RETRY_INTERVALS
+from web.core.subscribers import PERSONAL_COLUMNS
 from web.models import MailOutbox, Registration
-from web.outbox import RETRY_INTERVALS
 
 START = datetime(2026, 6, 2, 14, 0, tzinfo=UTC)
 

@@ -10,11 +10,10 @@ from flask.testing import FlaskClient
 
 from tests.account.conftest import log_in
 from tests.conftest import PASSWORD
-from web.domain.secrets_hashing import hash_secret
+from web.core.secrets.hashing import hash_secret, hasher
+from web.core.terms import TERMS_VERSION
 from web.extensions import db
-from web.hashing import hasher
 from web.models import Dossier, Registration, RegistrationState
-from web.terms import TERMS_VERSION
 
 EMAIL = "helene.lefevre@example.com"
 SUBSCRIBER_NUMBER = "20263100000001"

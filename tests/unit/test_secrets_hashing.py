@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
-from web.domain.secrets_hashing import hash_secret, make_hasher, needs_rehash, verify_secret
+from web.core.secrets.hashing import hash_secret, make_hasher, needs_rehash, verify_secret
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from argon2 import PasswordHasher
 
 from tests.conftest import PASSWORD, csrf_token
 from tests.web.pages import Page
+from web.core.terms import TERMS_VERSION
 from web.models import MailOutbox, Registration
-from web.terms import TERMS_VERSION
 
 EMAIL = "helene.lefevre@example.com"
 MASK = "••••••••"

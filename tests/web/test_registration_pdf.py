@@ -13,15 +13,15 @@ from flask import Flask
 from pypdf import PdfReader
 
 from tests.conftest import PASSWORD
-from web.domain.trust import normalise_answer
-from web.hashing import hasher
-from web.models import Registration, RegistrationState
-from web.registration_pdf import (
+from web.core.registration_pdf import (
     RefusingURLFetcher,
     html_to_pdf,
     registration_form_html,
     registration_form_pdf,
 )
+from web.core.secrets.hashing import hasher
+from web.domain.trust import normalise_answer
+from web.models import Registration, RegistrationState
 
 TRUST_ANSWER = "Caramel des Prés"
 NUMBER = "20143060047878"

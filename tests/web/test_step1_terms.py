@@ -8,7 +8,7 @@ import time_machine
 
 from tests.conftest import csrf_token
 from tests.web.pages import Page
-from web.terms import TERMS_VERSION
+from web.core.terms import TERMS_VERSION
 
 REFUSAL = "Il faut accepter au préalable des conditions générales"
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 
-from web.domain.secrets_hashing import hash_secret, needs_rehash, verify_secret
+from web.core.secrets.hashing import hash_secret, hasher, needs_rehash, verify_secret
+from web.core.subscribers import live_registration
 from web.extensions import db
-from web.hashing import hasher
 from web.models import Registration, RegistrationState
-from web.registration.service import live_registration
 
 _DUMMY_HASH: dict[str, str] = {}
 

@@ -18,23 +18,21 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from web import audit
-from web.account import sessions, throttle
 from web.account.auth import authenticate, check_password
 from web.account.forms import ChangePasswordForm, LoginForm, TrustQuestionForm
+from web.core import audit, login_throttle, sessions
+from web.core.contact import ContactForm, contact_from_form
+from web.core.errors import BACKEND_ERRORS
+from web.core.i18n import country_name, current_language, translate
+from web.core.limits import LOGIN_IP, by_ip
+from web.core.notices import notify
+from web.core.request_rules import page_number
+from web.core.secrets.hashing import hash_secret, hasher
+from web.core.subscribers import CONTACT_COLUMNS, active_subscriber
 from web.domain import N_
-from web.domain.secrets_hashing import hash_secret
 from web.domain.trust import TRUST_QUESTIONS, normalise_answer
-from web.errors import BACKEND_ERRORS
 from web.extensions import db, limiter, login_manager
-from web.hashing import hasher
-from web.i18n import country_name, current_language, translate
-from web.limits import LOGIN_IP, by_ip
 from web.models import AuditEvent, MailKind, Registration, RegistrationState
-from web.notifications import notify
-from web.registration.forms import ContactForm
-from web.registration.routes import contact_from_form
-from web.request_rules import page_number
 
 bp = Blueprint("account", __name__, url_prefix="/espace")
 HISTORY_PAGE_SIZE = 50
@@ -66,13 +64,6 @@ login_manager.login_message_category = "warning"
 login_manager.session_protection = None  # the server-side session already binds the login
 
 
-@bp.after_request
-def no_store(response):
-    """Every page of the space shows personal data: never cache it."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route("/connexion", methods=["GET", "POST"])
 @limiter.limit(LOGIN_IP, methods=["POST"], key_func=by_ip)
 def login():
@@ -83,7 +74,7 @@ def login():
     status = 200
     if form.validate_on_submit():
         email, ip = form.normalised_email, request.remote_addr
-        verdict = throttle.may_try(email, ip)
+        verdict = login_throttle.may_try(email, ip)
         if verdict.locked:
             flash(
                 _(
@@ -107,7 +98,7 @@ def login():
             registration = authenticate(email, form.password.data)
             if registration is not None:
                 return _open_space(registration)
-            throttle.record_failure(email, ip)
+            login_throttle.record_failure(email, ip)
             _record_failed_login(email)
             flash(_("Adresse électronique ou mot de passe incorrect."), "error")
             status = 401
@@ -115,7 +106,7 @@ def login():
 
 
 def _open_space(registration: Registration):
-    throttle.clear_failures(registration.email)
+    login_throttle.clear_failures(registration.email)
     session.clear()  # a new session at login: nothing carried over from before
     registration.login_session = sessions.open_session(registration.id)
     login_user(registration)
@@ -127,11 +118,7 @@ def _open_space(registration: Registration):
 
 
 def _record_failed_login(email: str) -> None:
-    target = db.session.scalar(
-        select(Registration).where(
-            Registration.email == email, Registration.state == RegistrationState.ACTIVE
-        )
-    )
+    target = active_subscriber(email)
     if target is not None:
         audit.record(target.id, "login_failed")
         db.session.commit()
@@ -160,19 +147,6 @@ def home():
         country=country_name(current_user.country or ""),
         question=translate(dict(TRUST_QUESTIONS).get(current_user.trust_question, "")),
     )
-
-
-CONTACT_COLUMNS = (
-    "phone",
-    "contact_email",
-    "street_number",
-    "street_type",
-    "street_name",
-    "address_complement",
-    "postal_code",
-    "city",
-    "country",
-)
 
 
 @bp.route("/coordonnees", methods=["GET", "POST"])
@@ -266,7 +240,7 @@ def history():
 @login_required
 def registration_form():
     """« Sauvegardez ou imprimez votre formulaire », again from the space."""
-    from web.registration_pdf import registration_form_pdf
+    from web.core.registration_pdf import registration_form_pdf
 
     filename = f"espace-pro-inscription-{current_user.subscriber_number}.pdf"
     return Response(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
-from web.activation.codes import ALPHABET, CODE_LENGTH, normalise_code
-from web.registration.forms import AddressForm, PlainText, required, too_long
+from web.core.forms import AddressForm, PlainText, required, too_long
+from web.core.secrets.codes import ALPHABET, CODE_LENGTH, normalise_code
 
 
 class ActivationForm(AddressForm):
@@ -41,7 +40,3 @@ class ActivationForm(AddressForm):
 
 class NewCodeForm(AddressForm):
     """Ask for a new code for a pending registration."""
-
-
-class ResendForm(FlaskForm):
-    """ "Renvoyer le code" on the waiting page: only the CSRF token."""

@@ -17,28 +17,18 @@ from flask import (
 from flask_babel import gettext as _
 
 from web.activation.forms import ActivationForm, NewCodeForm
-from web.activation.service import (
-    ActivationResult,
-    registration_by_id,
-    request_new_code,
-)
+from web.activation.service import ActivationResult
 from web.activation.service import (
     activate as activate_space,
 )
+from web.core.limits import ACTIVATION, ACTIVATION_IP, RESEND, RESEND_IP, by_ip, by_typed_address
+from web.core.resend import request_new_code
+from web.core.secrets.tokens import TokenPurpose, TokenStatus, check_token
+from web.core.subscribers import live_registration, registration_by_id
 from web.extensions import limiter
-from web.limits import ACTIVATION, ACTIVATION_IP, RESEND, RESEND_IP, by_ip, by_typed_address
 from web.models import RegistrationState
-from web.registration.service import live_registration
-from web.tokens import TokenPurpose, TokenStatus, check_token
 
 bp = Blueprint("activation", __name__, url_prefix="/activation")
-
-
-@bp.after_request
-def no_store(response):
-    """These pages carry personal data or forms: never cache them."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -92,7 +82,7 @@ def success():
 @bp.route("/formulaire.pdf")
 def registration_form():
     """Sauvegardez ou imprimez votre formulaire (PDF)."""
-    from web.registration_pdf import registration_form_pdf
+    from web.core.registration_pdf import registration_form_pdf
 
     registration = _activated_registration()
     pdf = registration_form_pdf(registration)

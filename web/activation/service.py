@@ -1,37 +1,24 @@
-"""Activating a space, issuing its subscriber number, and sending new codes."""
+"""Activating a space and issuing its subscriber number."""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from web import audit
-from web.activation import codes
+from web.core import audit, metrics
+from web.core.secrets import codes
+from web.core.subscribers import PENDING_STATES, live_registration
 from web.domain.subscriber_number import subscriber_number
 from web.extensions import db, redis_store
 from web.models import (
-    MailKind,
-    MailOutbox,
     Registration,
     RegistrationState,
     SubscriberCounter,
     utcnow,
 )
-from web.ops import metrics
-from web.outbox import enqueue_outbox
-from web.registration.service import live_registration
-
-PENDING_STATES = (
-    RegistrationState.PENDING,
-    RegistrationState.CODE_SENT,
-    RegistrationState.MAIL_FAILED,
-)
-RESEND_RECENT_KEY = "resend:recent:{}"
-RESEND_DAY_KEY = "resend:day:{}"
 
 
 class ActivationResult(enum.Enum):
@@ -93,58 +80,3 @@ def _issue_subscriber_number(registration: Registration) -> None:
     db.session.commit()
     metrics.count("activations")
     db.session.refresh(registration)
-
-
-class ResendResult(enum.Enum):
-    """What asking for a new code did."""
-
-    SENT = "sent"
-    TOO_SOON = "too_soon"
-    TOO_MANY = "too_many"
-
-
-@dataclass(frozen=True)
-class Resend:
-    """A resend outcome and, when refused for now, how long to wait."""
-
-    result: ResendResult
-    retry_after: int = 0
-
-
-def request_new_code(registration: Registration) -> Resend:
-    """Owe a new mail to a registration: a code if pending, a notice if already active.
-
-    At most one per RESEND_MIN_SECONDS and RESEND_MAX_PER_DAY per registration.
-    """
-    config = current_app.config
-    connection = redis_store.connection
-    day_key = RESEND_DAY_KEY.format(registration.id)
-    sent_today = int(connection.get(day_key) or 0)
-    if sent_today >= config["RESEND_MAX_PER_DAY"]:
-        return Resend(ResendResult.TOO_MANY, max(connection.ttl(day_key), 0))
-    recent_key = RESEND_RECENT_KEY.format(registration.id)
-    if not connection.set(recent_key, 1, nx=True, ex=config["RESEND_MIN_SECONDS"]):
-        return Resend(ResendResult.TOO_SOON, max(connection.ttl(recent_key), 1))
-    with connection.pipeline() as pipe:
-        pipe.set(day_key, 0, nx=True, ex=24 * 3600)  # the day starts at the first resend
-        pipe.incr(day_key)
-        pipe.execute()
-    kind = (
-        MailKind.ACTIVATION_CODE
-        if registration.state in PENDING_STATES
-        else MailKind.ALREADY_REGISTERED
-    )
-    outbox = MailOutbox(registration_id=registration.id, kind=kind)
-    db.session.add(outbox)
-    db.session.commit()
-    enqueue_outbox(outbox)
-    return Resend(ResendResult.SENT)
-
-
-def registration_by_id(registration_id: int) -> Registration | None:
-    """A registration that still exists and has not expired."""
-    return db.session.scalar(
-        select(Registration).where(
-            Registration.id == registration_id, Registration.state != RegistrationState.EXPIRED
-        )
-    )

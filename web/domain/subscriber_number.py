@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from web.domain.clock import PARIS
+
 COUNTER_DIGITS = 7
 MAX_COUNTER = 10**COUNTER_DIGITS - 1
 

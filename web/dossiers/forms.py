@@ -8,13 +8,13 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import RadioField, StringField
 from wtforms.validators import ValidationError
 
+from web.core.forms import PlainText, choices, required, too_long
+from web.core.i18n import translate_error
 from web.domain import RuleError
 from web.domain.company import normalise_company_id
 from web.domain.text import clean_text
+from web.dossiers.catalogue import ROLES
 from web.dossiers.importing import LABEL_MAX
-from web.dossiers.services import ROLES
-from web.i18n import translate_error
-from web.registration.forms import PlainText, choices, required, too_long
 
 
 class DossierForm(FlaskForm):

@@ -18,25 +18,18 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from web import audit
+from web.core import audit
+from web.core.errors import render_error
+from web.core.i18n import translate_error
+from web.core.request_rules import accepts_uploads, page_number
 from web.domain.text import clean_text, without_forbidden
 from web.dossiers import importing, queries
+from web.dossiers.catalogue import CATALOGUE, role_label, service_named
 from web.dossiers.forms import ActionForm, AdhesionForm, DossierForm, ImportForm
-from web.dossiers.services import CATALOGUE, role_label, service_named
-from web.errors import render_error
 from web.extensions import db
-from web.i18n import translate_error
 from web.models import Adhesion, Dossier, utcnow
-from web.request_rules import accepts_uploads, page_number
 
 bp = Blueprint("dossiers", __name__, url_prefix="/espace/dossiers")
-
-
-@bp.after_request
-def no_store(response):
-    """The dossiers are personal data: never cache these pages."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.app_template_filter("dossier_siren")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from web import i18n
-from web.terms import TERMS_VERSION
+from web.core import i18n
+from web.core.terms import TERMS_VERSION
 
 bp = Blueprint("main", __name__)
 

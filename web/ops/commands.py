@@ -15,14 +15,14 @@ from sqlalchemy.exc import OperationalError
 from wtforms.validators import ValidationError
 
 from mailer.maintenance import expire_registrations, reconcile_outbox
-from web.activation.service import PENDING_STATES, ResendResult, request_new_code
+from web.core.forms import normalised_email
+from web.core.resend import ResendResult, request_new_code
+from web.core.subscribers import PENDING_STATES, live_registration
 from web.domain.masking import mask_email
 from web.extensions import db
 from web.models import MailOutbox, Registration
-from web.ops import jobs, report, text
+from web.ops import queues, report, report_text
 from web.ops.output import emit, json_option
-from web.registration.forms import normalised_email
-from web.registration.service import live_registration
 
 SINCE_PATTERN = re.compile(r"^(\d{1,4})([dh])$")
 MAX_WINDOW = timedelta(days=366)
@@ -73,7 +73,7 @@ def find_registration(address: str, as_json: bool, show_address: bool = False) -
 @json_option
 def status(as_json: bool) -> None:
     """Registrations by state, queue depths, scheduled and failed jobs, oldest owed mail."""
-    emit(report.status(), as_json, text.status)
+    emit(report.status(), as_json, report_text.status)
 
 
 @ops.command("find", short_help="One address: state, dates, mails, history.")
@@ -83,7 +83,7 @@ def status(as_json: bool) -> None:
 def find(address: str, show_address: bool, as_json: bool) -> None:
     """A registration's state, dates, mails and history (exit 1 when unknown)."""
     registration = find_registration(address, as_json, show_address)
-    emit(report.registration_story(registration, show_address), as_json, text.story)
+    emit(report.registration_story(registration, show_address), as_json, report_text.story)
 
 
 @ops.command("resend", short_help="Owe a new activation code (same rules as the site).")
@@ -129,7 +129,7 @@ def resend(address: str, as_json: bool) -> None:
             "job_id": row.job_id,
         },
         as_json,
-        text.resend,
+        report_text.resend,
     )
 
 
@@ -161,7 +161,7 @@ def reconcile(as_json: bool) -> None:
 @json_option
 def requeue_failed(as_json: bool) -> None:
     """Put failed jobs back on their queue (after fixing SMTP); their mails are owed again."""
-    emit(jobs.requeue_failed(), as_json, text.requeued)
+    emit(queues.requeue_failed(), as_json, report_text.requeued)
 
 
 def parse_window(ctx: click.Context, param: click.Parameter, value: str) -> timedelta:
@@ -191,4 +191,4 @@ def stats(window: timedelta, as_json: bool) -> None:
 
     A failed mail is one whose SMTP retries ran out (not one the daily cap held back).
     """
-    emit(report.stats(window), as_json, text.stats)
+    emit(report.stats(window), as_json, report_text.stats)

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sqlalchemy import func, not_, select
 
-from web.activation import codes
+from web.core.secrets import codes
+from web.domain.clock import PARIS
 from web.domain.masking import mask_email
 from web.extensions import db, redis_store
 from web.models import AuditEvent, MailOutbox, Registration, RegistrationState, utcnow
-from web.ops import jobs
+from web.ops import queues
 from web.ops.output import masked_text, timestamp, without_password
 
 # Days as the rest of the app counts them (subscriber numbers, the daily mail cap).
-PARIS = ZoneInfo("Europe/Paris")
 STAT_COLUMNS = ("sign_ups", "activations", "expiries", "mails_sent", "mail_failures")
 # Outbox rows closed unsent on purpose, not because delivery failed.
 NOT_FAILURES = ("obsolete%", "daily cap%")
@@ -71,10 +70,10 @@ def status() -> dict:
         "redis": without_password(current_app.config["REDIS_URL"]),
         "database": without_password(current_app.config["SQLALCHEMY_DATABASE_URI"]),
         "registrations": {state.value: counts.get(state.value, 0) for state in RegistrationState},
-        "queues": jobs.queue_depths(),
-        "workers": jobs.worker_count(),
-        "scheduled_jobs": jobs.scheduled_jobs(),
-        "failed_jobs": jobs.failed_jobs(),
+        "queues": queues.queue_depths(),
+        "workers": queues.worker_count(),
+        "scheduled_jobs": queues.scheduled_jobs(),
+        "failed_jobs": queues.failed_jobs(),
         "owed_mails": db.session.scalar(select(func.count()).select_from(_owed().subquery())),
         "oldest_pending_mail": oldest_owed_mail(),
     }

@@ -7,7 +7,8 @@ import hmac
 from flask import Blueprint, Response, abort, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from web.ops import health, metrics
+from web.core import metrics
+from web.ops import health
 
 bp = Blueprint("ops", __name__)
 

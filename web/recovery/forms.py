@@ -9,7 +9,14 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
-from web.registration.forms import AddressForm, PlainText, required, too_long
+from web.core.forms import (
+    AddressForm,
+    NewPasswordMixin,
+    PlainText,
+    answer_field,
+    required,
+    too_long,
+)
 
 
 class ForgotPasswordForm(AddressForm):
@@ -30,12 +37,12 @@ class ForgotPasswordForm(AddressForm):
 class TrustAnswerForm(FlaskForm):
     """The answer to the trust question."""
 
-    answer = StringField(
-        _l("Réponse"),
-        validators=[
-            required(_l("Saisissez la réponse à votre question de confiance.")),
-            too_long(100),
-            PlainText(),
-        ],
-        render_kw={"autocomplete": "off"},
-    )
+    answer = answer_field()
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    """Choose a new password after recovery."""
+
+    def __init__(self, *args, login_email: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.login_email = login_email

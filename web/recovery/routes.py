@@ -9,23 +9,24 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from web import audit
-from web.account import sessions, throttle
-from web.account.forms import ResetPasswordForm
-from web.domain.secrets_hashing import hash_secret, verify_secret
+from web.core import audit, login_throttle, sessions
+from web.core.forms import AddressForm
+from web.core.i18n import translate
+from web.core.limits import RECOVERY, RECOVERY_IP, by_ip, by_recovery_flow, by_typed_address
+from web.core.notices import notify
+from web.core.secrets.hashing import hash_secret, hasher, verify_secret
+from web.core.secrets.tokens import (
+    RESET_LINK_SECONDS,
+    TokenStatus,
+    password_fingerprint,
+    read_reset_token,
+)
+from web.core.subscribers import active_subscriber
 from web.domain.trust import TRUST_QUESTIONS, normalise_answer
 from web.extensions import db, limiter, redis_store
-from web.hashing import hasher
-from web.i18n import translate
-from web.limits import RECOVERY, RECOVERY_IP, by_ip, by_recovery_flow, by_typed_address
 from web.models import MailKind, Registration, RegistrationState
-from web.notifications import notify
-from web.recovery.forms import ForgotPasswordForm, TrustAnswerForm
-from web.recovery_tokens import RESET_LINK_SECONDS, password_fingerprint, read_reset_token
-from web.registration.forms import AddressForm
-from web.tokens import TokenStatus
+from web.recovery.forms import ForgotPasswordForm, ResetPasswordForm, TrustAnswerForm
 
 bp = Blueprint("recovery", __name__, url_prefix="/recuperation")
 MAX_WRONG_ANSWERS = 5
@@ -36,24 +37,6 @@ LOCK_KEY = "recovery:lock:{}"
 MAILS_PER_HOUR = 3
 MAILS_KEY = "recovery:mails:{}"
 FLOW_KEY = "recovery:flow:{}"
-
-
-@bp.after_request
-def no_store(response):
-    """Recovery pages carry forms and tokens: never cache them."""
-    response.headers["Cache-Control"] = "no-store"
-    # Never a path or query in a Referer; not no-referrer: over HTTPS Flask-WTF refuses a
-    # POST without a same-origin Referer, and these pages are forms.
-    response.headers["Referrer-Policy"] = "strict-origin"
-    return response
-
-
-def _active(email: str) -> Registration | None:
-    return db.session.scalar(
-        select(Registration).where(
-            Registration.email == email, Registration.state == RegistrationState.ACTIVE
-        )
-    )
 
 
 def _may_mail(registration: Registration) -> bool:
@@ -74,7 +57,7 @@ def forgot_password():
     """Address + subscriber number: if they match an active space, a link is mailed."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        registration = _active(form.normalised_email)
+        registration = active_subscriber(form.normalised_email)
         if (
             registration is not None
             and registration.subscriber_number == form.cleaned_number
@@ -94,7 +77,7 @@ def forgot_number():
     """The subscriber number is mailed to the address if it has an active space."""
     form = AddressForm()
     if form.validate_on_submit():
-        registration = _active(form.normalised_email)
+        registration = active_subscriber(form.normalised_email)
         if registration is not None and _may_mail(registration):
             notify(registration, MailKind.SUBSCRIBER_NUMBER)
         return render_template("recovery/number_sent.html", email=form.normalised_email)
@@ -208,7 +191,7 @@ def new_password():
         audit.record(registration.id, "password_reset")
         db.session.commit()
         sessions.close_all_sessions(registration.id)
-        throttle.clear_failures(registration.email)
+        login_throttle.clear_failures(registration.email)
         notify(registration, MailKind.PASSWORD_RESET)
         redis_store.connection.delete(_flow_key(session.pop("reset_flow")))
         flash(

@@ -7,26 +7,22 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from web.activation.forms import ResendForm
-from web.activation.service import ResendResult, registration_by_id, request_new_code
-from web.domain.secrets_hashing import hash_secret
+from web.core.contact import contact_from_form
+from web.core.forms import ResendForm
+from web.core.i18n import country_name, translate
+from web.core.limits import CONFIRM_IP, RESEND, RESEND_IP, by_ip
+from web.core.resend import ResendResult, request_new_code
+from web.core.secrets.hashing import hash_secret, hasher
+from web.core.subscribers import registration_by_id
+from web.core.terms import TERMS_VERSION
 from web.domain.text import clean_text
 from web.domain.trust import TRUST_QUESTIONS, normalise_answer
 from web.extensions import limiter
-from web.hashing import hasher
-from web.i18n import country_name, translate
-from web.limits import CONFIRM_IP, RESEND, RESEND_IP, by_ip, by_registration
 from web.models import utcnow
 from web.registration import wizard
-from web.registration.forms import (
-    ConfirmForm,
-    ContactForm,
-    CredentialsForm,
-    ProfileForm,
-    TermsForm,
-)
+from web.registration.forms import ConfirmForm, CredentialsForm, ProfileForm, TermsForm
 from web.registration.service import confirm_registration
-from web.terms import TERMS_VERSION
+from web.registration.wizard import by_registration
 
 bp = Blueprint("registration", __name__, url_prefix="/inscription")
 
@@ -36,13 +32,6 @@ STEP_ENDPOINTS = {
     3: "registration.profile",
     4: "registration.confirmation",
 }
-
-
-@bp.after_request
-def no_store(response):
-    """Wizard pages hold personal data and forms: never cache them."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def draft_for_step(step: int):
@@ -124,20 +113,6 @@ def profile():
     return render_template(
         "registration/profile.html", form=form, step=3, keeps_answer=kept_question is not None
     )
-
-
-def contact_from_form(form: ContactForm) -> dict:
-    """The contact values, cleaned and normalised (also used by the space's edit page)."""
-    text_fields = ("street_number", "street_name", "address_complement", "city")
-    values = {name: clean_text(getattr(form, name).data) or None for name in text_fields}
-    values.update(
-        street_type=form.street_type.data or None,
-        country=form.country.data,
-        phone=form.cleaned["phone"],
-        contact_email=form.cleaned["contact_email"],
-        postal_code=form.cleaned.get("postal_code") or None,
-    )
-    return values
 
 
 def profile_from_form(form: ProfileForm) -> dict:

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from web.core import metrics
+from web.core.i18n import current_language
+from web.core.outbox import enqueue_outbox, owe_mail
+from web.core.subscribers import PROFILE_COLUMNS, live_registration
 from web.extensions import db
-from web.i18n import current_language
-from web.models import MailKind, MailOutbox, Registration, RegistrationState, utcnow
-from web.ops import metrics
-from web.outbox import enqueue_outbox
+from web.models import MailKind, Registration, RegistrationState, utcnow
 from web.registration.wizard import Draft
 
 
@@ -24,15 +24,6 @@ class Confirmation:
     email: str
     registration_id: int
     deadline: datetime
-
-
-def live_registration(email: str) -> Registration | None:
-    """The address's pending or active registration, if it has one."""
-    return db.session.scalar(
-        select(Registration).where(
-            Registration.email == email, Registration.state != RegistrationState.EXPIRED
-        )
-    )
 
 
 def _new_registration(draft: Draft) -> Registration:
@@ -49,26 +40,6 @@ def _new_registration(draft: Draft) -> Registration:
     )
 
 
-PROFILE_COLUMNS = (
-    "civility",
-    "last_name",
-    "first_name",
-    "foreign_company",
-    "company_id",
-    "phone",
-    "contact_email",
-    "street_number",
-    "street_type",
-    "street_name",
-    "address_complement",
-    "postal_code",
-    "city",
-    "country",
-    "trust_question",
-    "trust_answer_hash",
-)
-
-
 def confirm_registration(draft: Draft) -> Confirmation:
     """Save the registration and its outbox row, commit, then enqueue the mail job.
 
@@ -82,8 +53,7 @@ def confirm_registration(draft: Draft) -> Confirmation:
         else:
             registration, kind = _new_registration(draft), MailKind.ACTIVATION_CODE
             db.session.add(registration)
-        outbox = MailOutbox(registration=registration, kind=kind)
-        db.session.add(outbox)
+        outbox = owe_mail(registration, kind)
         try:
             db.session.commit()
             break

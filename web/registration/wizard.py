@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flask import current_app, session
+from flask_limiter.util import get_remote_address
 
 from web.extensions import redis_store
 
@@ -97,3 +98,11 @@ def load_receipt() -> dict[str, Any] | None:
         return None
     raw = redis_store.connection.get(RECEIPT_KEY.format(token))
     return json.loads(raw) if raw else None
+
+
+def by_registration() -> str:
+    """The registration of this browser's waiting page (its receipt), else the IP."""
+    receipt = load_receipt()
+    if receipt is None:
+        return f"no-registration:{get_remote_address()}"
+    return f"registration:{receipt['registration_id']}"

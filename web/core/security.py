@@ -32,6 +32,8 @@ PLACEHOLDER_SECRETS = frozenset(
         "replace-with-a-long-random-secret-key",
     }
 )
+# Pages whose Referer may name only our origin (they carry tokens in their URLs).
+ORIGIN_ONLY_BLUEPRINTS = frozenset({"recovery"})
 # Pages everyone sees alike; any other response may show personal data or carry a form.
 PUBLIC_ENDPOINTS = frozenset({"static", "main.landing", "main.subscription", "main.terms"})
 
@@ -112,8 +114,10 @@ def add_security_headers(response: Response) -> Response:
     # The dev mailbox's raw-HTML route brings its own, narrower policy.
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers["X-Content-Type-Options"] = "nosniff"
-    # Recovery pages send only the origin (strict-origin): theirs wins.
-    headers.setdefault("Referrer-Policy", "same-origin")
+    # Recovery pages carry tokens: never a path or query in a Referer. Not no-referrer:
+    # over HTTPS Flask-WTF refuses a POST without a same-origin Referer, and they are forms.
+    policy = "strict-origin" if request.blueprint in ORIGIN_ONLY_BLUEPRINTS else "same-origin"
+    headers.setdefault("Referrer-Policy", policy)
     if request.is_secure:
         headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
     if may_be_stored():

@@ -9,13 +9,10 @@ normalised form, so "A@Example.com " and "a@example.com" share one bucket.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, session
 from flask_babel import format_date
@@ -24,10 +21,9 @@ from flask_limiter.util import get_remote_address
 from limits import parse_many
 from wtforms.validators import ValidationError
 
-from web.registration import wizard
-from web.registration.forms import normalised_email
-
-PARIS = ZoneInfo("Europe/Paris")
+from web.core.forms import normalised_email
+from web.core.secrets.fingerprint import address_fingerprint
+from web.domain.clock import PARIS
 
 
 def configured(name: str) -> Callable[[], str]:
@@ -66,14 +62,6 @@ def check_limit_settings(app: Flask) -> None:
             ) from None
 
 
-def address_fingerprint(address: str) -> str:
-    """A keyed hash of a normalised address, for Redis keys (the address never in clear)."""
-    key = hmac.new(
-        current_app.config["SECRET_KEY"].encode(), b"espace-pro address key", hashlib.sha256
-    ).digest()
-    return hmac.new(key, address.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
-
-
 def by_ip() -> str:
     """The client's address (the proxy's forwarded one when the app trusts it)."""
     return f"ip:{get_remote_address()}"
@@ -88,14 +76,6 @@ def by_typed_address() -> str:
         return f"address:{address_fingerprint(normalised_email(request.form.get('email', '')))}"
     except ValidationError:
         return f"not-an-address:{get_remote_address()}"
-
-
-def by_registration() -> str:
-    """The registration of this browser's waiting page (its receipt), else the IP."""
-    receipt = wizard.load_receipt()
-    if receipt is None:
-        return f"no-registration:{get_remote_address()}"
-    return f"registration:{receipt['registration_id']}"
 
 
 def by_recovery_flow() -> str:

@@ -10,6 +10,18 @@ def _age(seconds: int) -> str:
     return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min {rest % 60:02d} s"
 
 
+def _jobs(jobs: list[dict], when: tuple[str, str], last: tuple[str, str]) -> str:
+    """A table of RQ jobs: when (heading, key), queue, id, function, and one more column."""
+    return table(
+        (when[0], "queue", "job", "function", last[0]),
+        [
+            (shown_time(job[when[1]]), job["queue"], job["id"], job["function"], job[last[1]])
+            for job in jobs
+        ],
+        indent=2,
+    )
+
+
 def status(document: dict) -> str:
     """`flask ops status`."""
     queues = document["queues"]
@@ -29,36 +41,10 @@ def status(document: dict) -> str:
         ),
         "",
         "Scheduled jobs",
-        table(
-            ("at", "queue", "job", "function", "retries left"),
-            [
-                (
-                    shown_time(job["at"]),
-                    job["queue"],
-                    job["id"],
-                    job["function"],
-                    job["retries_left"],
-                )
-                for job in document["scheduled_jobs"]
-            ],
-            indent=2,
-        ),
+        _jobs(document["scheduled_jobs"], ("at", "at"), ("retries left", "retries_left")),
         "",
         "Failed jobs",
-        table(
-            ("ended", "queue", "job", "function", "error"),
-            [
-                (
-                    shown_time(job["ended_at"]),
-                    job["queue"],
-                    job["id"],
-                    job["function"],
-                    job["error"],
-                )
-                for job in document["failed_jobs"]
-            ],
-            indent=2,
-        ),
+        _jobs(document["failed_jobs"], ("ended", "ended_at"), ("error", "error")),
         "",
         f"Owed mails: {document['owed_mails']}",
     ]

@@ -11,13 +11,13 @@ import weasyprint
 from flask import render_template
 from stdnum.fr import siren
 
+from web.core.i18n import country_name, translate
 from web.domain.address import STREET_TYPES
 from web.domain.trust import TRUST_QUESTIONS
-from web.i18n import country_name, translate
 from web.models import Registration, utcnow
 
 TEMPLATE = "pdf/registration_form.html"
-STYLESHEET = Path(__file__).parent / "static" / "css" / "pdf.css"
+STYLESHEET = Path(__file__).parent.parent / "static" / "css" / "pdf.css"
 
 _STREET_TYPE_LABELS = {code: label for code, label in STREET_TYPES if code}
 _TRUST_QUESTION_TEXTS = dict(TRUST_QUESTIONS)

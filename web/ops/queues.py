@@ -6,15 +6,14 @@ from rq import Queue, Worker
 from rq.job import Job
 from sqlalchemy import select
 
+from web.core.outbox import MAIL_QUEUE, OUTBOX_JOB_PREFIX, RETRY_INTERVALS
 from web.extensions import db, redis_store
 from web.models import MailKind, MailOutbox, RegistrationState
 from web.ops.output import masked_text, timestamp
-from web.outbox import MAIL_QUEUE, RETRY_INTERVALS
 
 MAINTENANCE_QUEUE = "maintenance"  # worker.py's; worker.py is a script, not importable here
 QUEUES = (MAIL_QUEUE, MAINTENANCE_QUEUE)
 LISTED_JOBS = 20
-OUTBOX_JOB_PREFIX = "outbox-"
 
 
 def queues() -> list[Queue]:

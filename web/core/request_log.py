@@ -14,7 +14,7 @@ import time
 
 from flask import Flask, Response, g, has_request_context, request
 
-from web.ops import metrics
+from web.core import metrics
 
 access_log = logging.getLogger("espace_pro.access")
 REQUEST_ID_HEADER = "X-Request-ID"

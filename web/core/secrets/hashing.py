@@ -1,9 +1,10 @@
-"""Argon2id hashing of passwords and trust-question answers."""
+"""Argon2id hashing of passwords and trust-question answers, with the app's parameters."""
 
 from __future__ import annotations
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 
 
 def make_hasher(
@@ -13,6 +14,19 @@ def make_hasher(
     return PasswordHasher(
         time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
     )
+
+
+def hasher() -> PasswordHasher:
+    """The current app's argon2id hasher (OWASP parameters unless configured)."""
+    extensions = current_app.extensions
+    if "argon2" not in extensions:
+        config = current_app.config
+        extensions["argon2"] = make_hasher(
+            memory_kib=config["ARGON2_MEMORY_KIB"],
+            time_cost=config["ARGON2_TIME_COST"],
+            parallelism=config["ARGON2_PARALLELISM"],
+        )
+    return extensions["argon2"]
 
 
 def hash_secret(hasher: PasswordHasher, value: str) -> str:

@@ -76,7 +76,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(error: RateLimitExceeded):
-        from web.limits import retry_after, retry_message
+        from web.core.limits import retry_after, retry_message
 
         reset_at, seconds = retry_after()
         return (*render_error(429, retry_message(reset_at)), {"Retry-After": str(seconds)})

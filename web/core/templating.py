@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 
-from web.i18n import current_language, translate
+from web.core.i18n import current_language, translate
 
 # "29 novembre 2026 à 10:15" / "29 November 2026 at 10:15" (Babel names the month).
 DATETIME_PATTERNS = {"fr": "d MMMM y 'à' HH:mm", "en": "d MMMM y 'at' HH:mm"}
@@ -39,13 +39,13 @@ def register(app: Flask) -> None:
 
     @app.template_filter("siren")
     def siren(company_id: str | None, foreign: bool = False) -> str:
-        from web.registration_pdf import format_company_id
+        from web.core.registration_pdf import format_company_id
 
         return format_company_id(company_id, foreign)
 
     @app.template_filter("phone")
     def phone(e164: str | None) -> str:
-        from web.registration_pdf import format_phone
+        from web.core.registration_pdf import format_phone
 
         return format_phone(e164)
 

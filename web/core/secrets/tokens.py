@@ -1,14 +1,23 @@
-"""Signed, timed tokens: one salt per purpose; expired and invalid told apart."""
+"""Signed, timed tokens: one salt per purpose; expired and invalid told apart.
+
+Password-reset links are bound to the password hash, so they die once used.
+"""
 
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from web.extensions import db
+from web.models import Registration, RegistrationState
+
+RESET_LINK_SECONDS = 3600
 
 
 class TokenPurpose(enum.StrEnum):
@@ -53,3 +62,32 @@ def check_token(purpose: TokenPurpose, token: str, max_age: int) -> TokenCheck:
         return TokenCheck(TokenStatus.EXPIRED)
     except BadSignature:
         return TokenCheck(TokenStatus.INVALID)
+
+
+def password_fingerprint(registration: Registration) -> str:
+    """A short digest of the current password hash (the hash itself never leaves the DB)."""
+    return hashlib.sha256((registration.password_hash or "").encode()).hexdigest()[:24]
+
+
+def make_reset_token(registration: Registration) -> str:
+    """The token of a reset link for the subscriber's current password."""
+    return make_token(
+        TokenPurpose.PASSWORD_RESET,
+        {"id": registration.id, "pw": password_fingerprint(registration)},
+    )
+
+
+def read_reset_token(token: str) -> TokenCheck:
+    """Valid with the registration id, expired, or invalid (including: already used)."""
+    check = check_token(TokenPurpose.PASSWORD_RESET, token, max_age=RESET_LINK_SECONDS)
+    if check.status is not TokenStatus.VALID:
+        return check
+    payload = check.value if isinstance(check.value, dict) else {}
+    registration = db.session.get(Registration, payload.get("id") or 0)
+    if (
+        registration is None
+        or registration.state != RegistrationState.ACTIVE
+        or payload.get("pw") != password_fingerprint(registration)
+    ):
+        return TokenCheck(TokenStatus.INVALID)
+    return TokenCheck(TokenStatus.VALID, registration, check.issued_at)

@@ -1,0 +1,172 @@
+"""Sending an owed mail at most once: its outbox rows, the hand-off mark, failures, retries.
+
+RQ delivers a job at least once. A mark in Redis, set when SMTP took the mail, makes a
+retried job settle its rows without sending again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from flask_mail import Message
+from rq import get_current_job
+from sqlalchemy import select
+
+from mailer import daily_cap
+from mailer.smtp import MailDeliveryError, deliver
+from web.core import metrics
+from web.core.outbox import RETRY_INTERVALS
+from web.core.subscribers import PENDING_STATES
+from web.domain.masking import mask_email
+from web.extensions import db, redis_store
+from web.models import MailKind, MailOutbox, Registration, RegistrationState, utcnow
+
+log = logging.getLogger("espace_pro.worker")
+HANDED_KEY = "mail:handed:{}"
+HANDED_SECONDS = 7 * 24 * 3600
+# How the worker's log lines name a mail (the kind's value otherwise).
+LOG_NAMES = {
+    MailKind.ACTIVATION_CODE: "activation code",
+    MailKind.ALREADY_REGISTERED: "already-registered notice",
+}
+
+
+def unsent(registration_id: int, kind: MailKind) -> list[MailOutbox]:
+    """The registration's owed mails of this kind, neither sent nor given up, oldest first."""
+    return list(
+        db.session.scalars(
+            select(MailOutbox)
+            .where(
+                MailOutbox.registration_id == registration_id,
+                MailOutbox.kind == kind,
+                MailOutbox.sent_at.is_(None),
+                MailOutbox.failed_at.is_(None),
+            )
+            .order_by(MailOutbox.id)
+        )
+    )
+
+
+def drop_obsolete(rows: list[MailOutbox]) -> None:
+    """Close rows owed to a space that is gone or active, so nothing re-sends them."""
+    for row in rows:
+        row.failed_at = utcnow()
+        row.last_error = "obsolete: the registration is no longer pending"
+    db.session.commit()
+
+
+def already_handed(rows: list[MailOutbox]) -> bool:
+    """True when SMTP took this mail already (a retry whose bookkeeping did not commit)."""
+    return bool(redis_store.connection.exists(HANDED_KEY.format(rows[-1].id)))
+
+
+def hand_off(
+    registration: Registration,
+    rows: list[MailOutbox],
+    kind: MailKind,
+    message: Message,
+    *,
+    capped: bool,
+    then: Callable[[], None] | None = None,
+) -> datetime:
+    """Give the mail to SMTP and mark it handed; return when. On failure, record and raise.
+
+    `capped`: a reservation was taken in the daily cap, given back if SMTP refuses.
+    `then` runs right after the hand-off, before the mark (the code's 48 h start there).
+    """
+    try:
+        deliver(message)
+    except MailDeliveryError as error:
+        if capped:
+            daily_cap.release(registration.email)
+        _delivery_failed(registration, rows, error, kind)
+        raise
+    handed_at = utcnow()
+    count_handed(kind, rows)
+    if then is not None:
+        then()
+    redis_store.connection.set(HANDED_KEY.format(rows[-1].id), 1, ex=HANDED_SECONDS)
+    log.info(
+        "%s handed to SMTP for %s (registration %s)",
+        LOG_NAMES.get(kind, kind),
+        mask_email(registration.email),
+        registration.id,
+    )
+    return handed_at
+
+
+def mark_sent(rows: list[MailOutbox], sent_at: datetime) -> None:
+    """Settle the rows (the caller commits)."""
+    for row in rows:
+        row.sent_at = sent_at
+        row.attempts += 1
+
+
+def send_once(
+    registration_id: int,
+    kind: MailKind,
+    build: Callable[[Registration], Message],
+    *,
+    wanted: Callable[[Registration], bool],
+    capped: bool,
+) -> str:
+    """Send the owed mail of this kind once, while `wanted` holds for the registration
+    (within the daily cap of the address when `capped`: mails anyone may ask for)."""
+    registration = db.session.get(Registration, registration_id)
+    rows = unsent(registration_id, kind)
+    if registration is None or not wanted(registration) or not rows:
+        drop_obsolete(rows)
+        return "skipped"
+    if not already_handed(rows):
+        if capped and not daily_cap.reserve(registration.email):
+            return daily_cap.refuse(rows, registration.email)
+        hand_off(registration, rows, kind, build(registration), capped=capped)
+    mark_sent(rows, utcnow())
+    db.session.commit()
+    return "sent"
+
+
+def count_handed(kind: MailKind, rows: list[MailOutbox]) -> None:
+    """Count a mail handed to SMTP, and how long it waited since it was owed."""
+    metrics.count("mails_sent", kind)
+    metrics.observe_mail_handoff((utcnow() - min(row.created_at for row in rows)).total_seconds())
+
+
+def _delivery_failed(
+    registration: Registration, rows: list[MailOutbox], error: Exception, kind: MailKind
+) -> None:
+    """Log the failure; after the last retry, mark the mail (and a pending space) failed."""
+    job = get_current_job()
+    retries_left = job.retries_left if job is not None else 0
+    for row in rows:
+        row.attempts += 1
+        row.last_error = str(error)
+    metrics.count("mails_failed", kind)
+    address = mask_email(registration.email)
+    if retries_left:
+        attempt = len(RETRY_INTERVALS) - retries_left
+        log.warning(
+            "%s to %s failed (%s); retry %d/%d in %ds",
+            kind,
+            address,
+            error,
+            attempt + 1,
+            len(RETRY_INTERVALS),
+            RETRY_INTERVALS[attempt],
+        )
+    else:
+        now = utcnow()
+        for row in rows:
+            row.failed_at = now
+        if kind == MailKind.ACTIVATION_CODE and registration.state in PENDING_STATES:
+            registration.state = RegistrationState.MAIL_FAILED
+        log.error(
+            "%s to %s failed for good (%s): registration %s needs a resend",
+            kind,
+            address,
+            error,
+            registration.id,
+        )
+    db.session.commit()

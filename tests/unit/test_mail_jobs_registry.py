@@ -1,0 +1,38 @@
+"""The outbox finds each mail kind's job by function, registered by the mailer."""
+
+from __future__ import annotations
+
+import pytest
+
+import mailer
+from mailer import jobs, notices
+from web.core.notices import NOTICES, notify
+from web.core.outbox import job_for
+from web.models import MailKind
+
+
+def test_every_mail_kind_has_its_job_once_mailer_is_imported():
+    assert mailer.jobs is jobs
+    assert {kind: job_for(kind) for kind in MailKind} == {
+        MailKind.ACTIVATION_CODE: jobs.send_activation_code,
+        MailKind.ALREADY_REGISTERED: jobs.send_already_registered,
+        MailKind.PASSWORD_CHANGED: notices.send_password_changed,
+        MailKind.RESET_LINK: notices.send_reset_link,
+        MailKind.PASSWORD_RESET: notices.send_password_reset,
+        MailKind.SUBSCRIBER_NUMBER: notices.send_subscriber_number,
+    }
+
+
+def test_a_row_kind_read_from_the_database_as_text_finds_its_job():
+    assert job_for("reset_link") is notices.send_reset_link
+
+
+def test_only_notices_are_sent_by_notify():
+    assert set(NOTICES) == {
+        MailKind.PASSWORD_CHANGED,
+        MailKind.PASSWORD_RESET,
+        MailKind.RESET_LINK,
+        MailKind.SUBSCRIBER_NUMBER,
+    }
+    with pytest.raises(ValueError, match="not a notice"):
+        notify(None, MailKind.ACTIVATION_CODE)

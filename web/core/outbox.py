@@ -1,0 +1,89 @@
+"""The mail outbox: a mail is owed in the same transaction as the change that owes it,
+and its job is enqueued only after the commit.
+
+The worker's jobs register themselves here by mail kind (`@mail_job` in mailer/), so the
+web process refers to them by function without importing the mailer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import redis
+from flask import current_app
+from rq import Queue, Retry
+
+from web.core.request_log import current_request_id
+from web.extensions import db, redis_store
+from web.models import MailKind, MailOutbox, Registration, utcnow
+
+MAIL_QUEUE = "mail"
+# SMTP failures: retried after 30 s, 2 min, 10 min, 30 min, then 1 h.
+RETRY_INTERVALS = [30, 120, 600, 1800, 3600]
+MAIL_JOB_TIMEOUT = 60
+OUTBOX_JOB_PREFIX = "outbox-"
+MailJob = Callable[[int], str]
+_JOBS: dict[MailKind, MailJob] = {}
+
+
+def mail_job(kind: MailKind) -> Callable[[MailJob], MailJob]:
+    """Register the worker's job that sends the mails of this kind."""
+
+    def register(job: MailJob) -> MailJob:
+        _JOBS[kind] = job
+        return job
+
+    return register
+
+
+def job_for(kind: MailKind | str) -> MailJob:
+    """The job that sends a kind of mail (registered when `mailer` is imported)."""
+    try:
+        return _JOBS[MailKind(kind)]
+    except KeyError:
+        raise LookupError(f"no mail job for {kind!r}: import mailer first") from None
+
+
+def mail_queue() -> Queue:
+    """The RQ queue the worker sends mails from."""
+    return Queue(MAIL_QUEUE, connection=redis_store.connection)
+
+
+def owe_mail(registration: Registration, kind: MailKind) -> MailOutbox:
+    """Add a mail owed to the registration to the current transaction (the caller commits)."""
+    outbox = MailOutbox(registration=registration, kind=kind)
+    db.session.add(outbox)
+    return outbox
+
+
+def send_mail(registration: Registration, kind: MailKind) -> bool:
+    """Owe the registration a mail of this kind, commit, then enqueue its job."""
+    outbox = owe_mail(registration, kind)
+    db.session.commit()
+    return enqueue_outbox(outbox)
+
+
+def enqueue_outbox(outbox: MailOutbox) -> bool:
+    """Enqueue the job for a committed outbox row, with only the registration id as argument.
+
+    Returns False when Redis cannot take it: the row stays in the outbox and the
+    scheduled reconciler enqueues it later, so the registration is never lost.
+    """
+    try:
+        job = mail_queue().enqueue(
+            job_for(outbox.kind),
+            outbox.registration_id,
+            job_id=f"{OUTBOX_JOB_PREFIX}{outbox.id}",
+            retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+            failure_ttl=7 * 24 * 3600,
+            job_timeout=MAIL_JOB_TIMEOUT,
+            # The request's id follows the job into the worker's log lines (not an argument).
+            meta={"request_id": current_request_id()},
+        )
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+        current_app.logger.warning("outbox %s not enqueued: Redis unavailable", outbox.id)
+        return False
+    outbox.job_id = job.id
+    outbox.enqueued_at = utcnow()
+    db.session.commit()
+    return True

@@ -1,0 +1,1 @@
+"""Every secret in one place: activation codes, signed tokens, argon2id, address keys."""
