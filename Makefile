@@ -55,9 +55,11 @@ screenshots: install
 	CI=1 SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest \
 	  tests/browser/test_journey.py tests/browser/test_errors.py $(PYTEST_ARGS)
 
+# ruff's rules and format, and the floor plan's import contracts (docs/ARCHITECTURE.md).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache $(CATALOGUES)
