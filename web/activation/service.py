@@ -13,12 +13,7 @@ from web.core.secrets import codes
 from web.core.subscribers import PENDING_STATES, live_registration
 from web.domain.subscriber_number import subscriber_number
 from web.extensions import db, redis_store
-from web.models import (
-    Registration,
-    RegistrationState,
-    SubscriberCounter,
-    utcnow,
-)
+from web.models import Registration, RegistrationState, SubscriberCounter, utcnow
 
 
 class ActivationResult(enum.Enum):
