@@ -21,11 +21,11 @@ from sqlalchemy import select
 from web.account.auth import authenticate, check_password
 from web.account.forms import ChangePasswordForm, LoginForm, TrustQuestionForm
 from web.core import audit, login_throttle, sessions
-from web.core.contact import ContactForm, contact_from_form
 from web.core.errors import BACKEND_ERRORS
 from web.core.i18n import country_name, current_language, translate
 from web.core.limits import LOGIN_IP, by_ip
 from web.core.notices import notify
+from web.core.profile import ContactForm, contact_from_form
 from web.core.request_rules import page_number
 from web.core.secrets.hashing import hash_secret, hasher
 from web.core.subscribers import CONTACT_COLUMNS, active_subscriber

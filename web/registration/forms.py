@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import ValidationError
 
-from web.core.contact import ContactForm
 from web.core.forms import (
     PlainText,
     address_field,
@@ -19,14 +16,11 @@ from web.core.forms import (
     required,
     too_long,
 )
-from web.core.i18n import translate, translate_error
-from web.domain import RuleError
-from web.domain.company import normalise_company_id
+from web.core.i18n import translate
+from web.core.profile import ContactForm, IdentityFields
 from web.domain.passwords import password_problems
 from web.domain.text import clean_text
 from web.domain.trust import TRUST_QUESTIONS, answer_problems
-
-NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+)*$")
 
 
 class TermsForm(FlaskForm):
@@ -117,62 +111,6 @@ class CredentialsForm(FlaskForm):
             raise ValidationError(_l("Confirmez votre mot de passe."))
         if field.data != self.password.data:
             raise ValidationError(_l("Les deux mots de passe ne sont pas identiques."))
-
-
-class IdentityFields(FlaskForm):
-    """Usager and entreprise d'appartenance: set at registration, shown in the space."""
-
-    civility = RadioField(
-        _l("Civilité"),
-        choices=choices([("mme", _l("Madame")), ("m", _l("Monsieur"))]),
-        validators=[required(_l("Indiquez votre civilité."))],
-    )
-    last_name = StringField(
-        _l("Nom"),
-        validators=[required(_l("Saisissez votre nom.")), too_long(80), PlainText()],
-        render_kw={"autocomplete": "family-name"},
-    )
-    first_name = StringField(
-        _l("Prénom"),
-        validators=[required(_l("Saisissez votre prénom.")), too_long(80), PlainText()],
-        render_kw={"autocomplete": "given-name"},
-    )
-    foreign_company = BooleanField(_l("Entreprise étrangère"))
-    company_id = StringField(
-        _l("S.I.R.E.N. ou équivalent"),
-        validators=[
-            required(_l("Saisissez le S.I.R.E.N. ou l'identifiant équivalent.")),
-            too_long(40),
-            PlainText(),
-        ],
-        render_kw={"autocomplete": "off", "spellcheck": "false"},
-    )
-
-    def validate_last_name(self, field) -> None:
-        if not NAME_PATTERN.match(clean_text(field.data)):
-            raise ValidationError(
-                _l(
-                    "Le nom ne peut contenir que des lettres, des espaces, des tirets et des "
-                    "apostrophes."
-                )
-            )
-
-    def validate_first_name(self, field) -> None:
-        if not NAME_PATTERN.match(clean_text(field.data)):
-            raise ValidationError(
-                _l(
-                    "Le prénom ne peut contenir que des lettres, des espaces, des tirets et des "
-                    "apostrophes."
-                )
-            )
-
-    def validate_company_id(self, field) -> None:
-        try:
-            self.cleaned["company_id"] = normalise_company_id(
-                field.data, foreign=self.foreign_company.data
-            )
-        except RuleError as error:
-            raise ValidationError(translate_error(error)) from None
 
 
 class ProfileForm(IdentityFields, ContactForm):

@@ -7,10 +7,10 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from web.core.contact import contact_from_form
 from web.core.forms import ResendForm
 from web.core.i18n import country_name, translate
 from web.core.limits import CONFIRM_IP, RESEND, RESEND_IP, by_ip
+from web.core.profile import contact_from_form
 from web.core.resend import ResendResult, request_new_code
 from web.core.secrets.hashing import hash_secret, hasher
 from web.core.subscribers import registration_by_id

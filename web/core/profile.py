@@ -1,4 +1,9 @@
-"""Contact details: the form of the wizard's step 3 and of the space's edit page."""
+"""The profile's forms: who the subscriber is (identity) and how to reach them (contact).
+
+The wizard's step 3 uses both; the space's « Modifier vos coordonnées » the contact part.
+Identity comes first: WTForms orders a form's fields (and so its error summary) by
+creation, and step 3 lists identity before contact.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
 from web.core.forms import (
@@ -21,10 +26,68 @@ from web.core.forms import (
 from web.core.i18n import country_choices, translate_error
 from web.domain import RuleError
 from web.domain.address import STREET_TYPES, check_postal_code
+from web.domain.company import normalise_company_id
 from web.domain.phone import normalise_phone
 from web.domain.text import clean_text
 
+NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+)*$")
 STREET_NUMBER_PATTERN = re.compile(r"^\d{1,5} ?(?:bis|ter|quater|[a-z])?$", re.IGNORECASE)
+
+
+class IdentityFields(FlaskForm):
+    """Usager and entreprise d'appartenance: set at registration, shown in the space."""
+
+    civility = RadioField(
+        _l("Civilité"),
+        choices=choices([("mme", _l("Madame")), ("m", _l("Monsieur"))]),
+        validators=[required(_l("Indiquez votre civilité."))],
+    )
+    last_name = StringField(
+        _l("Nom"),
+        validators=[required(_l("Saisissez votre nom.")), too_long(80), PlainText()],
+        render_kw={"autocomplete": "family-name"},
+    )
+    first_name = StringField(
+        _l("Prénom"),
+        validators=[required(_l("Saisissez votre prénom.")), too_long(80), PlainText()],
+        render_kw={"autocomplete": "given-name"},
+    )
+    foreign_company = BooleanField(_l("Entreprise étrangère"))
+    company_id = StringField(
+        _l("S.I.R.E.N. ou équivalent"),
+        validators=[
+            required(_l("Saisissez le S.I.R.E.N. ou l'identifiant équivalent.")),
+            too_long(40),
+            PlainText(),
+        ],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+    def validate_last_name(self, field) -> None:
+        if not NAME_PATTERN.match(clean_text(field.data)):
+            raise ValidationError(
+                _l(
+                    "Le nom ne peut contenir que des lettres, des espaces, des tirets et des "
+                    "apostrophes."
+                )
+            )
+
+    def validate_first_name(self, field) -> None:
+        if not NAME_PATTERN.match(clean_text(field.data)):
+            raise ValidationError(
+                _l(
+                    "Le prénom ne peut contenir que des lettres, des espaces, des tirets et des "
+                    "apostrophes."
+                )
+            )
+
+    def validate_company_id(self, field) -> None:
+        try:
+            self.cleaned["company_id"] = normalise_company_id(
+                field.data, foreign=self.foreign_company.data
+            )
+        except RuleError as error:
+            raise ValidationError(translate_error(error)) from None
 
 
 class ContactForm(FlaskForm):
