@@ -1,7 +1,7 @@
 """The shared core: what more than one feature uses, written once.
 
 - forms toolkit: `forms` (field rules, address and answer fields, password fields),
-  `contact` (the contact-details form of the wizard and of the space);
+  `profile` (identity and contact forms of the wizard and of the space);
 - subscribers: `subscribers` (lookups, states, personal columns), `sessions` (login
   sessions), `login_throttle`, `resend` (« Renvoyer le code »), `audit` (« Historique »);
 - mail: `outbox` (owe a mail, enqueue after the commit), `notices` (the notice catalogue);
