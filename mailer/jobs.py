@@ -115,7 +115,7 @@ def send_already_registered(registration_id: int) -> str:
             language=registration.preferred_locale,
             registration=registration,
             active=registration.state == RegistrationState.ACTIVE,
-            landing_url=public_url_for("main.landing"),
+            login_url=public_url_for("account.login"),
             new_code_url=public_url_for("activation.new_code"),
         ),
         wanted=lambda registration: registration.state != RegistrationState.EXPIRED,

@@ -79,6 +79,8 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_TIMEOUT_SECONDS": _env_int("MAIL_TIMEOUT_SECONDS", 20),
         # Base of the links in mails (the worker has no request to take it from).
         "PUBLIC_URL": env("PUBLIC_URL") or f"http://127.0.0.1:{_env_int('PORT', 5000)}",
+        # The help address the landing page gives (none shown when unset).
+        "CONTACT_EMAIL": env("CONTACT_EMAIL") or None,
         "AUTO_MIGRATE": _env_bool("AUTO_MIGRATE", True),
         "DRAFT_IDLE_SECONDS": _env_int("DRAFT_IDLE_SECONDS", 3600),
         "PASSWORD_POLICY": env("PASSWORD_POLICY", "seed"),
@@ -88,7 +90,7 @@ def from_environment(instance_path: str) -> dict:
         "ACTIVATION_CODE_TTL_SECONDS": _env_int("ACTIVATION_CODE_TTL_SECONDS", 48 * 3600),
         "RESEND_MIN_SECONDS": _env_int("RESEND_MIN_SECONDS", 60),
         "RESEND_MAX_PER_DAY": _env_int("RESEND_MAX_PER_DAY", 5),
-        # Request limits (Flask-Limiter strings, moving window; POSTs only): see web/limits.py.
+        # Request limits (Flask-Limiter strings, moving window; POSTs only): see web/core/limits.py.
         "RATELIMIT_CONFIRM_IP": env("RATELIMIT_CONFIRM_IP", "20 per hour"),
         "RATELIMIT_RESEND": env("RATELIMIT_RESEND", "10 per hour"),
         "RATELIMIT_RESEND_IP": env("RATELIMIT_RESEND_IP", "30 per hour"),

@@ -28,7 +28,7 @@ from web.core.notices import notify
 from web.core.profile import ContactForm, contact_from_form
 from web.core.request_rules import page_number
 from web.core.secrets.hashing import hash_secret, hasher
-from web.core.subscribers import CONTACT_COLUMNS, active_subscriber
+from web.core.subscribers import CONTACT_COLUMNS, active_subscriber, dossier_summary
 from web.domain import N_
 from web.domain.trust import TRUST_QUESTIONS, normalise_answer
 from web.extensions import db, limiter, login_manager
@@ -134,16 +134,19 @@ def logout():
     logout_user()
     session.clear()
     flash(_("Vous êtes déconnecté."), "success")
+    if request.form.get("ensuite") == "creer":  # from the wizard: a collaborator's space
+        return redirect(url_for("registration.terms"))
     return redirect(url_for("account.login"))
 
 
 @bp.route("/")
 @login_required
 def home():
-    """Subscriber number, registration date, identity, employer and contact details."""
+    """The next step (add a dossier), then number, date, identity, employer and contact."""
     return render_template(
         "account/home.html",
         subscriber=current_user,
+        dossiers=dossier_summary(current_user.id),
         country=country_name(current_user.country or ""),
         question=translate(dict(TRUST_QUESTIONS).get(current_user.trust_question, "")),
     )

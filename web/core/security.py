@@ -130,5 +130,10 @@ def may_be_stored() -> bool:
     """Static files, and the public pages when they showed nothing of the visitor's session."""
     if request.endpoint == "static":
         return True
-    # A public page that popped a flashed message (or wrote anything else) is personal.
-    return request.endpoint in PUBLIC_ENDPOINTS and not session.modified
+    # A public page that popped a flashed message (or wrote anything else) is personal, and
+    # so is one whose header names the logged-in subscriber.
+    return (
+        request.endpoint in PUBLIC_ENDPOINTS
+        and not session.modified
+        and not session.get("_user_id")
+    )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
 
 from web.extensions import db
-from web.models import Registration, RegistrationState
+from web.models import Adhesion, Dossier, Registration, RegistrationState
 
 # A registration waiting for its activation: a code is owed, on its way or failed to go.
 PENDING_STATES = (
@@ -71,3 +73,32 @@ def registration_by_id(registration_id: int) -> Registration | None:
             Registration.id == registration_id, Registration.state != RegistrationState.EXPIRED
         )
     )
+
+
+@dataclass(frozen=True)
+class DossierSummary:
+    """What the space's home says of the dossiers: how many, the latest, services joined."""
+
+    count: int
+    latest: Dossier | None
+    adhesions: int
+
+
+def dossier_summary(registration_id: int) -> DossierSummary:
+    """The subscriber's dossiers in three figures (the home page's next step)."""
+    count = db.session.scalar(
+        select(func.count()).select_from(Dossier).where(Dossier.registration_id == registration_id)
+    )
+    latest = db.session.scalar(
+        select(Dossier)
+        .where(Dossier.registration_id == registration_id)
+        .order_by(Dossier.created_at.desc(), Dossier.id.desc())
+        .limit(1)
+    )
+    adhesions = db.session.scalar(
+        select(func.count())
+        .select_from(Adhesion)
+        .join(Dossier)
+        .where(Dossier.registration_id == registration_id, Adhesion.withdrawn_at.is_(None))
+    )
+    return DossierSummary(count or 0, latest, adhesions or 0)

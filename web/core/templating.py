@@ -1,13 +1,17 @@
-"""Template helpers: dates in Europe/Paris in the page's language, the language switch."""
+"""Template helpers: dates in Europe/Paris in the page's language, the language switch,
+and who is logged in (the page header)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Flask, request, url_for
+from flask import Flask, request, session, url_for
 from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
 
+from web.core.errors import BACKEND_ERRORS
 from web.core.i18n import current_language, translate
+from web.extensions import db
 
 # "29 novembre 2026 à 10:15" / "29 November 2026 at 10:15" (Babel names the month).
 DATETIME_PATTERNS = {"fr": "d MMMM y 'à' HH:mm", "en": "d MMMM y 'at' HH:mm"}
@@ -62,6 +66,7 @@ def register(app: Flask) -> None:
             "login_url": login_url,
             "has_endpoint": lambda endpoint: endpoint in app.view_functions,
             "language_switch_url": language_switch_url,
+            "signed_in": signed_in,
         }
 
     def language_switch_url(code: str) -> str:
@@ -74,3 +79,19 @@ def register(app: Flask) -> None:
         if "account.login" in app.view_functions:
             return url_for("account.login")
         return url_for("main.landing")
+
+
+def signed_in():
+    """The subscriber logged in on this browser, for the page header; None otherwise.
+
+    Anonymous visitors cost nothing (no session id, no lookup). The header is on every page,
+    error pages included: when Redis or the database cannot say, it shows "Se connecter".
+    """
+    if not session.get("_user_id"):
+        return None
+    try:
+        user = current_user._get_current_object()
+    except BACKEND_ERRORS:
+        db.session.rollback()
+        return None
+    return user if user.is_authenticated else None

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from web.core.forms import ResendForm
 from web.core.i18n import country_name, translate
@@ -32,6 +33,25 @@ STEP_ENDPOINTS = {
     3: "registration.profile",
     4: "registration.confirmation",
 }
+
+
+# The waiting page and its resend belong to a sign-up already made in this browser.
+STEPS_OF_A_NEW_SPACE = frozenset(
+    {
+        "registration.terms",
+        "registration.credentials",
+        "registration.profile",
+        "registration.confirmation",
+    }
+)
+
+
+@bp.before_request
+def one_space_per_person():
+    """A logged-in subscriber has a space: say so, and how to create a collaborator's."""
+    if request.endpoint in STEPS_OF_A_NEW_SPACE and current_user.is_authenticated:
+        return render_template("registration/already_signed_in.html", subscriber=current_user)
+    return None
 
 
 def draft_for_step(step: int):
