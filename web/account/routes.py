@@ -30,7 +30,7 @@ from web.core.request_rules import page_number
 from web.core.secrets.hashing import hash_secret, hasher
 from web.core.subscribers import CONTACT_COLUMNS, active_subscriber, dossier_summary
 from web.domain import N_
-from web.domain.trust import TRUST_QUESTIONS, normalise_answer
+from web.domain.trust import TRUST_QUESTIONS, login_names, normalise_answer
 from web.extensions import db, limiter, login_manager
 from web.models import AuditEvent, MailKind, Registration, RegistrationState
 
@@ -205,7 +205,7 @@ def change_trust_question():
             subscriber.first_name,
             subscriber.street_name,
             subscriber.city,
-            (subscriber.email or "").split("@")[0],
+            *login_names(subscriber.email or ""),
         ],
     )
     if form.validate_on_submit():

@@ -20,7 +20,7 @@ from web.core.i18n import translate
 from web.core.profile import ContactForm, IdentityFields
 from web.domain.passwords import password_problems
 from web.domain.text import clean_text
-from web.domain.trust import TRUST_QUESTIONS, answer_problems
+from web.domain.trust import TRUST_QUESTIONS, answer_problems, login_names
 
 
 class TermsForm(FlaskForm):
@@ -149,7 +149,7 @@ class ProfileForm(IdentityFields, ContactForm):
             self.first_name.data,
             self.street_name.data,
             self.city.data,
-            self.login_email.split("@")[0],
+            *login_names(self.login_email),
         ]
         problems = answer_problems(field.data, [clean_text(value) for value in forbidden if value])
         if problems:
