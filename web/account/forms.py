@@ -45,9 +45,12 @@ class CurrentPasswordMixin:
 class ChangePasswordForm(CurrentPasswordMixin, NewPasswordMixin, FlaskForm):
     """Change the password (current one required)."""
 
-    def __init__(self, *args, login_email: str = "", **kwargs) -> None:
+    def __init__(
+        self, *args, login_email: str = "", personal_data: tuple[str, ...] = (), **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.login_email = login_email
+        self.personal_data = personal_data
 
 
 class TrustQuestionForm(CurrentPasswordMixin, FlaskForm):

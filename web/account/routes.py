@@ -22,6 +22,7 @@ from web.account.auth import authenticate, check_password
 from web.account.forms import ChangePasswordForm, LoginForm, TrustQuestionForm
 from web.core import audit, login_throttle, sessions
 from web.core.errors import BACKEND_ERRORS
+from web.core.forms import personal_data
 from web.core.i18n import country_name, current_language, translate
 from web.core.limits import LOGIN_IP, by_ip
 from web.core.notices import notify
@@ -175,7 +176,9 @@ def contact():
 @login_required
 def change_password():
     """Change the password: current one required; other sessions end; a mail goes out."""
-    form = ChangePasswordForm(login_email=current_user.email)
+    form = ChangePasswordForm(
+        login_email=current_user.email, personal_data=personal_data(current_user)
+    )
     if form.validate_on_submit():
         if not check_password(current_user, form.current_password.data):
             form.current_password.errors.append(_("Le mot de passe actuel est incorrect."))

@@ -24,6 +24,15 @@ def password_policy() -> PasswordPolicy:
     return PasswordPolicy()
 
 
+# What someone who knows the subscriber would try first in a password.
+PERSONAL_FIELDS = ("last_name", "first_name", "street_name", "city", "postal_code", "company_id")
+
+
+def personal_data(person: object) -> tuple[str, ...]:
+    """The person's names, address and company identifier, for the password rules."""
+    return tuple(value for name in PERSONAL_FIELDS if (value := getattr(person, name, None)))
+
+
 class PlainText:
     """Refuse control, invisible and direction characters in free text."""
 
@@ -133,9 +142,13 @@ class NewPasswordMixin:
         render_kw={"autocomplete": "new-password"},
     )
     login_email: str = ""
+    # The subscriber's own data (see personal_data), set by the route: zxcvbn's context.
+    personal_data: tuple[str, ...] = ()
 
     def validate_new_password(self, field) -> None:
-        problems = password_problems(field.data, self.login_email, password_policy())
+        problems = password_problems(
+            field.data, self.login_email, password_policy(), personal=self.personal_data
+        )
         if problems:
             raise ValidationError(" ".join(map(translate, problems)))
 

@@ -11,7 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 
 from web.core import audit, login_throttle, sessions
-from web.core.forms import AddressForm
+from web.core.forms import AddressForm, personal_data
 from web.core.i18n import translate
 from web.core.limits import RECOVERY, RECOVERY_IP, by_ip, by_recovery_flow, by_typed_address
 from web.core.notices import notify
@@ -186,6 +186,7 @@ def new_password():
     if not registration.recovery_answered:
         return redirect(url_for("recovery.reset"))
     form = ResetPasswordForm(login_email=registration.email)
+    form.personal_data = personal_data(registration)
     if form.validate_on_submit():
         registration.password_hash = hash_secret(hasher(), form.new_password.data)
         audit.record(registration.id, "password_reset")
