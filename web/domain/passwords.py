@@ -104,7 +104,7 @@ def _fold(value: str) -> str:
 
 @lru_cache(maxsize=1)
 def french_common_passwords() -> tuple[str, ...]:
-    """The French list shipped with the package, most common first."""
+    """The French list shipped with the package, folded, in the file's order (zxcvbn's ranks)."""
     text = files("web.domain").joinpath(_FRENCH_LIST).read_text(encoding="utf-8")
     lines = (line.strip() for line in text.splitlines())
     return tuple(_fold(line) for line in lines if line and not line.startswith("#"))
