@@ -13,7 +13,7 @@ from rq.job import Job, JobStatus
 from mailer import jobs
 from mailer.devsink import _StoreHandler
 from tests.activation.helpers import EMAIL, activate, activated_number, resend
-from tests.conftest import WizardActions, code_from
+from tests.support import WizardActions, code_from
 from web.models import RegistrationState
 from web.outbox import RETRY_INTERVALS
 

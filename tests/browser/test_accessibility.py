@@ -22,7 +22,7 @@ from playwright.sync_api import Page, Request, expect
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import MapAdapter
 
-from tests.browser.conftest import (
+from tests.browser.live import (
     UNDER_CI,
     LiveStack,
     Person,

@@ -7,7 +7,7 @@ from contextlib import closing
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import (
+from tests.browser.live import (
     LiveStack,
     accept_terms,
     activate,

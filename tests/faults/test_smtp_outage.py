@@ -16,7 +16,7 @@ import pytest
 
 from mailer.devsink import MailSink
 from tests.activation.helpers import activate, activated_number, resend
-from tests.conftest import WizardActions, code_from
+from tests.support import WizardActions, code_from
 from tests.web.pages import Page
 from web.models import MailOutbox, Registration, RegistrationState
 from web.outbox import RETRY_INTERVALS

@@ -14,16 +14,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.account.conftest import subscriber  # noqa: F401 - fixtures, shared
-from tests.conftest import PASSWORD, csrf_token, profile_data
-from tests.dossiers.conftest import EMAIL, make_subscriber  # noqa: F401
-from tests.web.conftest import draft, draft_key, session_data  # noqa: F401
+from tests.support import EMAIL, PASSWORD, credentials_data, csrf_token, profile_data, token_of
 from web.extensions import db
 from web.models import Registration
 
 COUNTER_PATTERNS = ("LIMITS*", "login:fail:*", "recovery:*", "resend:*")
-SUBSCRIBER_NUMBER = "20263100000001"
-TRUST_ANSWER = "Caramel des Prés"
 
 
 def documentation_addresses():
@@ -49,12 +44,6 @@ def fresh_browser(app: Flask) -> Callable[[], FlaskClient]:
         return client
 
     return make
-
-
-@pytest.fixture
-def subscriber_id(make_subscriber: Callable[..., int]) -> int:  # noqa: F811
-    """An active space, made in the database (the flow itself is tested elsewhere)."""
-    return make_subscriber(EMAIL, SUBSCRIBER_NUMBER)
 
 
 @pytest.fixture
@@ -100,20 +89,12 @@ def wizard_at(fresh_browser: Callable[[], FlaskClient]) -> Callable[..., tuple[F
     One token serves the whole session: fetching it once spares rendering every step.
     """
 
-    def make(step: int, email: str = "helene.lefevre@example.com") -> tuple[FlaskClient, str]:
+    def make(step: int, email: str = EMAIL) -> tuple[FlaskClient, str]:
         client = fresh_browser()
         token = token_of(client, "/inscription/etape-1")
         steps = [
             ("/inscription/etape-1", {"accept": "y"}),
-            (
-                "/inscription/etape-2",
-                {
-                    "email": email,
-                    "email_confirm": email,
-                    "password": PASSWORD,
-                    "password_confirm": PASSWORD,
-                },
-            ),
+            ("/inscription/etape-2", credentials_data(email)),
             ("/inscription/etape-3", profile_data()),
         ]
         for url, fields in steps[: step - 1]:
@@ -122,12 +103,6 @@ def wizard_at(fresh_browser: Callable[[], FlaskClient]) -> Callable[..., tuple[F
         return client, token
 
     return make
-
-
-def token_of(client: FlaskClient, url: str) -> str:
-    """The CSRF token of the form on the page at `url` ("" when it shows no form)."""
-    html = client.get(url).get_data(as_text=True)
-    return csrf_token(html) if 'name="csrf_token"' in html else ""
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from mailer.maintenance import PERSONAL_COLUMNS
 from tests.activation.helpers import activate, activated_number, mails_to
-from tests.conftest import code_from
-from tests.ops.conftest import EMAIL, SECOND_EMAIL
+from tests.ops.helpers import EMAIL, SECOND_EMAIL
+from tests.support import code_from
 from web.models import MailOutbox, Registration
 from web.outbox import RETRY_INTERVALS
 

@@ -11,7 +11,8 @@ import pytest
 from flask import Flask, url_for
 from werkzeug.routing import IntegerConverter
 
-from tests.security.accounts import SUBSCRIBER_NUMBER, logged_in, make_active_space
+from tests.factories import create_active_space
+from tests.support import SUBSCRIBER_NUMBER, logged_in
 from tests.web.pages import Page
 
 CSP = (
@@ -70,7 +71,7 @@ def every_get_url(app: Flask, values: dict) -> list[tuple[str, str]]:
 @pytest.fixture
 def dossier_id(app: Flask) -> int:
     """An active space with one dossier; the dossier's id."""
-    return make_active_space(app, with_dossier=True)[1]
+    return create_active_space(app, with_dossier=True)[1]
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])

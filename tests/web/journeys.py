@@ -8,7 +8,7 @@ from datetime import datetime
 import time_machine
 from flask import Flask
 
-from tests.conftest import PASSWORD, WizardActions
+from tests.support import PASSWORD, WizardActions
 
 
 def sign_up_in_new_browser(

@@ -1,0 +1,98 @@
+"""Builders of registrations in every state, made in the database without walking the flow."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Flask
+
+from tests.support import EMAIL, PASSWORD, SUBSCRIBER_NUMBER, VALID_SIREN
+from web.domain.secrets_hashing import hash_secret
+from web.extensions import db
+from web.hashing import hasher
+from web.models import Dossier, Registration, RegistrationState
+from web.terms import TERMS_VERSION
+
+NOW = datetime(2026, 11, 2, 9, 30)
+# The trust answer as the wizard normalises it before hashing ("Caramel des Prés").
+NORMALISED_TRUST_ANSWER = "caramel des pres"
+PROFILE_FIELDS = {
+    "civility": "mme",
+    "last_name": "Lefèvre",
+    "first_name": "Hélène",
+    "foreign_company": False,
+    "company_id": VALID_SIREN,
+    "phone": "+33612345678",
+    "street_number": "12 bis",
+    "street_type": "rue",
+    "street_name": "des Lilas",
+    "postal_code": "75011",
+    "city": "Paris",
+    "country": "FR",
+    "trust_question": "first_pet",
+}
+
+
+def state_fields(state: str, number: str | None = SUBSCRIBER_NUMBER) -> dict:
+    """The dates (and number) a registration has in `state`, taken at NOW."""
+    if state == RegistrationState.CODE_SENT:
+        return {"code_sent_at": NOW, "code_expires_at": NOW + timedelta(days=1)}
+    if state == RegistrationState.ACTIVE:
+        return {"code_sent_at": NOW, "activated_at": NOW, "subscriber_number": number}
+    if state == RegistrationState.EXPIRED:
+        return {"code_sent_at": NOW, "expired_at": NOW}
+    return {}  # pending, mail_failed: no code reached the person
+
+
+def build_registration(
+    state: str = RegistrationState.ACTIVE,
+    email: str = EMAIL,
+    number: str | None = SUBSCRIBER_NUMBER,
+    **overrides,
+) -> Registration:
+    """A registration in `state` with every wizard field filled (not added to a session).
+
+    Secrets are hashed as the wizard stores them: call it in an app context.
+    """
+    fields = {
+        "state": state,
+        "email": email,
+        "password_hash": hash_secret(hasher(), PASSWORD),
+        "terms_version": TERMS_VERSION,
+        "terms_accepted_at": NOW,
+        **PROFILE_FIELDS,
+        "contact_email": email,
+        "trust_answer_hash": hash_secret(hasher(), NORMALISED_TRUST_ANSWER),
+        "created_at": NOW,
+        **state_fields(state, number),
+    }
+    fields.update(overrides)
+    return Registration(**fields)
+
+
+def create_registration(app: Flask, state: str = RegistrationState.ACTIVE, **overrides) -> int:
+    """Insert a registration in `state` (see build_registration); return its id."""
+    with app.app_context():
+        registration = build_registration(state, **overrides)
+        db.session.add(registration)
+        db.session.commit()
+        return registration.id
+
+
+def create_subscriber(app: Flask, email: str = EMAIL, number: str = SUBSCRIBER_NUMBER) -> int:
+    """Insert an active subscriber (password, trust answer, subscriber number); return its id."""
+    return create_registration(app, RegistrationState.ACTIVE, email=email, number=number)
+
+
+def create_active_space(app: Flask, with_dossier: bool = False) -> tuple[int, int | None]:
+    """Insert an active space (and one dossier); return (registration id, dossier id)."""
+    registration_id = create_subscriber(app)
+    if not with_dossier:
+        return registration_id, None
+    with app.app_context():
+        dossier = Dossier(
+            registration_id=registration_id, siren=VALID_SIREN, label="Boulangerie des Lilas"
+        )
+        db.session.add(dossier)
+        db.session.commit()
+        return registration_id, dossier.id
