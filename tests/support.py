@@ -7,12 +7,14 @@ import re
 from flask.testing import FlaskClient
 from stdnum import luhn
 
+from bench.driver import PASSWORD as PASSWORD
+from bench.driver import PROFILE
+
 EMAIL = "helene.lefevre@example.com"
 SECOND_EMAIL = "marc.dupont@example.com"
-PASSWORD = "Kestrel42Vine"
 VALID_SIREN = "732829320"
 SUBSCRIBER_NUMBER = "20263100000001"
-TRUST_ANSWER = "Caramel des Prés"
+TRUST_ANSWER = PROFILE["trust_answer"]
 # What the developer's shell may point elsewhere: the embedded defaults are under test.
 OUTSIDE_SETTINGS = (
     "REDIS_URL",
@@ -97,25 +99,8 @@ def credentials_data(email: str = EMAIL, password: str = PASSWORD) -> dict:
 
 
 def profile_data(**overrides) -> dict:
-    """A valid step-3 form, with any field overridden."""
-    data = {
-        "civility": "mme",
-        "last_name": "Lefèvre",
-        "first_name": "Hélène",
-        "company_id": "732 829 320",
-        "phone": "06 12 34 56 78",
-        "contact_email": "helene.lefevre@example.com",
-        "street_number": "12 bis",
-        "street_type": "rue",
-        "street_name": "des Lilas",
-        "address_complement": "Bâtiment B",
-        "postal_code": "75011",
-        "city": "Paris",
-        "country": "FR",
-        "trust_question": "first_pet",
-        "trust_answer": TRUST_ANSWER,
-    }
-    data.update(overrides)
+    """A valid step-3 form (the bench walker's, with a contact address), any field overridden."""
+    data = {**PROFILE, "contact_email": EMAIL, **overrides}
     return {key: value for key, value in data.items() if value is not None}
 
 
