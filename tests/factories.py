@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask
 
+from mailer.maintenance import PERSONAL_COLUMNS
 from tests.support import EMAIL, PASSWORD, SUBSCRIBER_NUMBER, VALID_SIREN
 from web.domain.secrets_hashing import hash_secret
 from web.extensions import db
@@ -14,6 +15,7 @@ from web.models import Dossier, Registration, RegistrationState
 from web.terms import TERMS_VERSION
 
 NOW = datetime(2026, 11, 2, 9, 30)
+CODE_TTL = timedelta(hours=48)
 # The trust answer as the wizard normalises it before hashing ("Caramel des Prés").
 NORMALISED_TRUST_ANSWER = "caramel des pres"
 PROFILE_FIELDS = {
@@ -36,11 +38,13 @@ PROFILE_FIELDS = {
 def state_fields(state: str, number: str | None = SUBSCRIBER_NUMBER) -> dict:
     """The dates (and number) a registration has in `state`, taken at NOW."""
     if state == RegistrationState.CODE_SENT:
-        return {"code_sent_at": NOW, "code_expires_at": NOW + timedelta(days=1)}
+        return {"code_sent_at": NOW, "code_expires_at": NOW + CODE_TTL}
     if state == RegistrationState.ACTIVE:
         return {"code_sent_at": NOW, "activated_at": NOW, "subscriber_number": number}
     if state == RegistrationState.EXPIRED:
-        return {"code_sent_at": NOW, "expired_at": NOW}
+        # As the maintenance job leaves it: personal data erased, the address free again.
+        erased = dict.fromkeys(PERSONAL_COLUMNS)
+        return {**erased, "code_sent_at": NOW, "code_expires_at": NOW, "expired_at": NOW}
     return {}  # pending, mail_failed: no code reached the person
 
 
