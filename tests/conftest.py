@@ -8,6 +8,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,17 +21,19 @@ from sqlalchemy import func, select
 
 from mailer.devsink import MailSink
 from mailer.smtp import close_connection
-from tests.factories import create_subscriber
-from tests.support import EMAIL, SUBSCRIBER_NUMBER, WizardActions, code_from, post_form
+from tests.factories import activate_through_pages, create_subscriber
+from tests.support import EMAIL, SUBSCRIBER_NUMBER, WizardActions
 from web import create_app
 from web.embedded_redis import EmbeddedRedis
 from web.extensions import db
 from web.models import MailOutbox, Registration
+from web.outbox import RETRY_INTERVALS
 
 DRAFT_KEY = "wizard:draft:{}"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Declare the `app_config` marker, read by the `app` fixture."""
     config.addinivalue_line(
         "markers", "app_config(**overrides): settings this test's app is built with"
     )
@@ -178,6 +181,22 @@ def enqueue_due_jobs(
 
 
 @pytest.fixture
+def run_retries(time_machine, run_worker, enqueue_due_jobs) -> Callable[..., None]:
+    """Move the clock past each retry interval of a mail in turn, and run the worker on the
+    retry that comes due (checked to be the only one unless `check_due` is false)."""
+
+    def run(check_due: bool = True) -> None:
+        for interval in RETRY_INTERVALS:
+            time_machine.shift(timedelta(seconds=interval + 1))
+            due = enqueue_due_jobs()
+            if check_due:
+                assert due == 1
+            run_worker()
+
+    return run
+
+
+@pytest.fixture
 def mail_queue(redis_client: redis_lib.Redis) -> Queue:
     """The RQ queue the worker sends mails from."""
     return Queue("mail", connection=redis_client)
@@ -272,13 +291,6 @@ def subscriber_id(make_subscriber: Callable[..., int]) -> int:
 def subscriber(
     app: Flask, wizard: WizardActions, outbox: list, run_worker: Callable[[], None]
 ) -> Registration:
-    """An active space, signed up and activated through the pages and the worker."""
-    wizard.complete(email=EMAIL)
-    run_worker()
-    post_form(app.test_client(), "/activation/", {"email": EMAIL, "code": code_from(outbox[0])})
-    outbox.clear()
-    with app.app_context():
-        registration = db.session.scalar(select(Registration))
-        assert registration.state == "active"
-        db.session.expunge(registration)
-        return registration
+    """An active space, signed up (on the test's client) and activated through the pages and
+    the worker."""
+    return activate_through_pages(app, outbox, run_worker, EMAIL, client=wizard.client)

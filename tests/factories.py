@@ -1,13 +1,24 @@
-"""Builders of registrations in every state, made in the database without walking the flow."""
+"""Builders of registrations in every state: made in the database, or through the pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from mailer.maintenance import PERSONAL_COLUMNS
-from tests.support import EMAIL, PASSWORD, SUBSCRIBER_NUMBER, VALID_SIREN
+from tests.support import (
+    EMAIL,
+    PASSWORD,
+    SUBSCRIBER_NUMBER,
+    VALID_SIREN,
+    WizardActions,
+    code_from,
+    post_form,
+)
 from web.domain.secrets_hashing import hash_secret
 from web.extensions import db
 from web.hashing import hasher
@@ -100,3 +111,31 @@ def create_active_space(app: Flask, with_dossier: bool = False) -> tuple[int, in
         db.session.add(dossier)
         db.session.commit()
         return registration_id, dossier.id
+
+
+def activate_through_pages(
+    app: Flask,
+    outbox: list,
+    run_worker: Callable[[], None],
+    email: str = EMAIL,
+    client: FlaskClient | None = None,
+    password: str = PASSWORD,
+    **profile,
+) -> Registration:
+    """Sign up (on `client`, else a new browser), activate with the mailed code; detached."""
+    before = len(outbox)
+    wizard = WizardActions(client or app.test_client())
+    wizard.accept_terms()
+    wizard.credentials(email=email, password=password)
+    wizard.profile(**profile)
+    wizard.confirm(follow=True)
+    run_worker()
+    mails = [mail for mail in outbox[before:] if mail["To"] == email]
+    assert len(mails) == 1, f"no activation mail for {email}"
+    post_form(app.test_client(), "/activation/", {"email": email, "code": code_from(mails[0])})
+    del outbox[before:]
+    with app.app_context():
+        registration = db.session.scalar(select(Registration).where(Registration.email == email))
+        assert registration.state == "active"
+        db.session.expunge(registration)
+        return registration

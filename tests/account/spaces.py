@@ -9,11 +9,9 @@ from datetime import UTC, datetime
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
-from tests.support import PASSWORD, SECOND_EMAIL, code_from, post_form, text_of
-from tests.web.journeys import sign_up_in_new_browser
-from web.extensions import db
+from tests.factories import activate_through_pages
+from tests.support import PASSWORD, SECOND_EMAIL, post_form, text_of
 from web.models import Registration
 
 SECOND_ANSWER = "Biscotte la Grise"
@@ -38,18 +36,9 @@ def activate_another_space(
     **profile,
 ) -> Registration:
     """Sign up and activate another space through the pages and the worker."""
-    before = len(outbox)
-    sign_up_in_new_browser(app, email, password=password, **(profile or SECOND_PROFILE))
-    run_worker()
-    mails = [mail for mail in outbox[before:] if mail["To"] == email]
-    assert len(mails) == 1, "no activation mail for the second space"
-    post_form(app.test_client(), "/activation/", {"email": email, "code": code_from(mails[0])})
-    del outbox[before:]
-    with app.app_context():
-        registration = db.session.scalar(select(Registration).where(Registration.email == email))
-        assert registration.state == "active"
-        db.session.expunge(registration)
-        return registration
+    return activate_through_pages(
+        app, outbox, run_worker, email, password=password, **(profile or SECOND_PROFILE)
+    )
 
 
 def browser(app: Flask, ip: str = "127.0.0.1") -> FlaskClient:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -11,7 +10,6 @@ from flask import Flask
 from tests.ops.helpers import EMAIL, Console, SmtpSwitch
 from tests.support import WizardActions
 from web.models import MailOutbox, Registration
-from web.outbox import RETRY_INTERVALS
 
 
 @pytest.fixture
@@ -39,15 +37,12 @@ def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch) -> SmtpSwitch:
 
 
 @pytest.fixture
-def fail_for_good(time_machine, run_worker, enqueue_due_jobs, rows) -> Callable[[], None]:
+def fail_for_good(run_worker, run_retries, rows) -> Callable[[], None]:
     """Run the worker through every retry of the owed mail (SMTP refusing): mail_failed."""
 
     def run() -> None:
         run_worker()
-        for interval in RETRY_INTERVALS:
-            time_machine.shift(timedelta(seconds=interval + 1))
-            assert enqueue_due_jobs() == 1
-            run_worker()
+        run_retries()
         assert [row.state for row in rows(Registration)][-1] == "mail_failed"
         assert rows(MailOutbox)[-1].failed_at is not None
 
