@@ -124,11 +124,7 @@ def activate_through_pages(
 ) -> Registration:
     """Sign up (on `client`, else a new browser), activate with the mailed code; detached."""
     before = len(outbox)
-    wizard = WizardActions(client or app.test_client())
-    wizard.accept_terms()
-    wizard.credentials(email=email, password=password)
-    wizard.profile(**profile)
-    wizard.confirm(follow=True)
+    WizardActions(client or app.test_client()).complete(email, password, **profile)
     run_worker()
     mails = [mail for mail in outbox[before:] if mail["To"] == email]
     assert len(mails) == 1, f"no activation mail for {email}"

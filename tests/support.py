@@ -117,6 +117,7 @@ class WizardActions:
         return self.client.post(url, data={"csrf_token": token, **data}, follow_redirects=follow)
 
     def accept_terms(self, **kwargs):
+        """Step 1: accept the terms."""
         return self.post("/inscription/etape-1", {"accept": "y"}, **kwargs)
 
     def credentials(
@@ -127,6 +128,7 @@ class WizardActions:
         confirm_password: str | None = None,
         **kwargs,
     ):
+        """Step 2: the address and the password, confirmed (or not) as given."""
         return self.post(
             "/inscription/etape-2",
             {
@@ -139,15 +141,17 @@ class WizardActions:
         )
 
     def profile(self, follow: bool = False, **overrides):
+        """Step 3: the valid registration form, with any field overridden."""
         return self.post("/inscription/etape-3", profile_data(**overrides), follow=follow)
 
     def confirm(self, **kwargs):
+        """Step 4: « Valider » on the confirmation page."""
         return self.post("/inscription/confirmation", {}, **kwargs)
 
-    def complete(self, email: str = EMAIL, **profile_overrides):
+    def complete(self, email: str = EMAIL, password: str = PASSWORD, **profile_overrides):
         """Walk all four steps and validate; return the waiting page."""
         self.accept_terms()
-        self.credentials(email=email)
+        self.credentials(email=email, password=password)
         self.profile(**profile_overrides)
         return self.confirm(follow=True)
 

@@ -20,7 +20,4 @@ def sign_up_in_new_browser(
     """
     wizard = WizardActions(app.test_client())
     with time_machine.travel(at, tick=False) if at else nullcontext():
-        wizard.accept_terms()
-        wizard.credentials(email=email, password=password)
-        wizard.profile(**profile)
-        return wizard.confirm(follow=True)
+        return wizard.complete(email, password, **profile)
