@@ -46,6 +46,7 @@ STOP_TIMEOUT_S = 30
 MAIL_TIMEOUT_S = 30
 LOG_TAIL_LINES = 60
 MAX_PNG_BYTES = 400_000
+STEP_3 = "3ème étape : remplissez votre formulaire d'inscription"
 CREATE_SPACE = "Créez l'espace pour un collaborateur du cabinet ou vous-même"
 # Settings that would point the stack at outside services: the embedded stack is under test
 # (the browser suite checks pages, not backends; the other suites cover PostgreSQL).
@@ -200,12 +201,17 @@ def fill_profile(page: Page, person: Person) -> None:
     labelled(page, "Réponse").fill(person.trust_answer)
 
 
-def sign_up(page: Page, stack: LiveStack, person: Person) -> None:
-    """The four steps, ending on the waiting page."""
+def reach_step_3(page: Page, stack: LiveStack, person: Person) -> None:
+    """Steps 1 and 2 done with the person's credentials, ending on step 3."""
     accept_terms(page, stack)
     fill_credentials(page, person)
     click_button(page, "Valider")
-    expect(heading(page)).to_have_text("3ème étape : remplissez votre formulaire d'inscription")
+    expect(heading(page)).to_have_text(STEP_3)
+
+
+def sign_up(page: Page, stack: LiveStack, person: Person) -> None:
+    """The four steps, ending on the waiting page."""
+    reach_step_3(page, stack, person)
     fill_profile(page, person)
     click_button(page, "Valider")
     expect(heading(page)).to_have_text("Confirmez votre inscription")
