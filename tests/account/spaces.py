@@ -1,4 +1,4 @@
-"""Helpers for the space and recovery tests: more people, cookies, clocks, mails and scans."""
+"""Helpers for the space and recovery tests: more people, cookies, clocks, mails, recovery."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fixtures of the hostile-input properties: fresh browsers, an active space, clean counters.
+"""Fixtures of the hostile-input properties: fresh browsers, clean counters, logged-in clients.
 
 The app is built once per test function (hypothesis runs every example against it); each
 example gets fresh clients from its own documentation-range address, with the rate-limit
@@ -14,7 +14,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support import EMAIL, PASSWORD, credentials_data, csrf_token, profile_data, token_of
+from tests.support import (
+    EMAIL,
+    PASSWORD,
+    credentials_data,
+    csrf_token,
+    log_in,
+    profile_data,
+    token_of,
+)
 from web.extensions import db
 from web.models import Registration
 
@@ -72,10 +80,7 @@ def logged_in(
 
     def make() -> FlaskClient:
         client = fresh_browser()
-        token = csrf_token(client.get("/espace/connexion").get_data(as_text=True))
-        response = client.post(
-            "/espace/connexion", data={"csrf_token": token, "email": EMAIL, "password": PASSWORD}
-        )
+        response = log_in(client, EMAIL, PASSWORD)
         assert response.status_code == 302, "the test subscriber could not log in"
         return client
 

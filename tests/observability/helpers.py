@@ -1,4 +1,4 @@
-"""Observability helpers: the metrics token, a second app, Prometheus samples, a clean schema."""
+"""Observability helpers: the metrics token and the samples of a Prometheus text."""
 
 from __future__ import annotations
 
