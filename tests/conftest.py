@@ -1,26 +1,42 @@
-"""Shared fixtures: a real Redis, a fresh database per test, and wizard helpers."""
+"""Shared fixtures: the app (with its `app_config` marker), clients, the SMTP sink, the worker,
+row readers and active subscribers."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
-import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import redis as redis_lib
 from flask import Flask
 from flask.testing import FlaskClient
+from rq import Queue
+from rq.scheduler import RQScheduler
+from sqlalchemy import func, select
 
 from mailer.devsink import MailSink
 from mailer.smtp import close_connection
+from tests.factories import activate_through_pages, create_subscriber
+from tests.support import EMAIL, SUBSCRIBER_NUMBER, WizardActions
 from web import create_app
+from web.core.outbox import RETRY_INTERVALS
 from web.embedded_redis import EmbeddedRedis
 from web.extensions import db
+from web.models import MailOutbox, Registration
 
-CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*? value="([^"]+)"')
-PASSWORD = "Kestrel42Vine"
-VALID_SIREN = "732829320"
+DRAFT_KEY = "wizard:draft:{}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Declare the `app_config` marker, read by the `app` fixture."""
+    config.addinivalue_line(
+        "markers", "app_config(**overrides): settings this test's app is built with"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -81,8 +97,12 @@ def app_config(
 
 
 @pytest.fixture
-def app(app_config: dict) -> Iterator[Flask]:
-    """An app on a fresh schema and an empty Redis database."""
+def app(app_config: dict, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """An app on a fresh schema and an empty Redis database, built with the overrides plus
+    those of the test's `app_config` marker (read here, once, for every folder)."""
+    marker = request.node.get_closest_marker("app_config")
+    if marker is not None:
+        app_config.update(marker.kwargs)
     app = create_app(app_config)
     with app.app_context():
         db.drop_all()
@@ -109,84 +129,6 @@ def redis_client(app: Flask) -> redis_lib.Redis:
     return app.extensions["redis"]
 
 
-def csrf_token(html: str) -> str:
-    """The CSRF token of the form on a page."""
-    match = CSRF_PATTERN.search(html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
-def profile_data(**overrides) -> dict:
-    """A valid step-3 form, with any field overridden."""
-    data = {
-        "civility": "mme",
-        "last_name": "Lefèvre",
-        "first_name": "Hélène",
-        "company_id": "732 829 320",
-        "phone": "06 12 34 56 78",
-        "contact_email": "helene.lefevre@example.com",
-        "street_number": "12 bis",
-        "street_type": "rue",
-        "street_name": "des Lilas",
-        "address_complement": "Bâtiment B",
-        "postal_code": "75011",
-        "city": "Paris",
-        "country": "FR",
-        "trust_question": "first_pet",
-        "trust_answer": "Caramel des Prés",
-    }
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
-
-
-class WizardActions:
-    """Walk the sign-up wizard as a browser would, CSRF tokens included."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-
-    def post(self, url: str, data: dict, follow: bool = False):
-        """GET the page for its token, then POST the form."""
-        page = self.client.get(url)
-        token = csrf_token(page.get_data(as_text=True)) if page.status_code == 200 else ""
-        return self.client.post(url, data={"csrf_token": token, **data}, follow_redirects=follow)
-
-    def accept_terms(self, **kwargs):
-        return self.post("/inscription/etape-1", {"accept": "y"}, **kwargs)
-
-    def credentials(
-        self,
-        email: str = "helene.lefevre@example.com",
-        password: str = PASSWORD,
-        confirm_email: str | None = None,
-        confirm_password: str | None = None,
-        **kwargs,
-    ):
-        return self.post(
-            "/inscription/etape-2",
-            {
-                "email": email,
-                "email_confirm": email if confirm_email is None else confirm_email,
-                "password": password,
-                "password_confirm": password if confirm_password is None else confirm_password,
-            },
-            **kwargs,
-        )
-
-    def profile(self, follow: bool = False, **overrides):
-        return self.post("/inscription/etape-3", profile_data(**overrides), follow=follow)
-
-    def confirm(self, **kwargs):
-        return self.post("/inscription/confirmation", {}, **kwargs)
-
-    def complete(self, email: str = "helene.lefevre@example.com", **profile_overrides):
-        """Walk all four steps and validate; return the waiting page."""
-        self.accept_terms()
-        self.credentials(email=email)
-        self.profile(**profile_overrides)
-        return self.confirm(follow=True)
-
-
 @pytest.fixture
 def wizard(client: FlaskClient) -> WizardActions:
     """Wizard actions on the test client."""
@@ -194,27 +136,161 @@ def wizard(client: FlaskClient) -> WizardActions:
 
 
 @pytest.fixture
-def run_worker(app: Flask):
+def worker_connection(app: Flask) -> Callable[[], AbstractContextManager[redis_lib.Redis]]:
+    """The Redis connection the worker and its scheduler run on: the app's own."""
+    return lambda: contextlib.nullcontext(app.extensions["redis"])
+
+
+@pytest.fixture
+def run_worker(
+    app: Flask, worker_connection: Callable[[], AbstractContextManager[redis_lib.Redis]]
+) -> Callable[[], None]:
     """Run the RQ worker in burst mode, as production runs jobs (same code path)."""
 
     def run() -> None:
-        from rq import Queue
-
         from worker import SessionPerJobWorker
 
-        connection = app.extensions["redis"]
-        queues = [Queue(name, connection=connection) for name in ("mail", "maintenance")]
-        with app.app_context():
-            SessionPerJobWorker(queues, connection=connection).work(
-                burst=True, logging_level="WARNING"
-            )
+        with worker_connection() as connection:
+            queues = [Queue(name, connection=connection) for name in ("mail", "maintenance")]
+            with app.app_context():
+                SessionPerJobWorker(queues, connection=connection).work(
+                    burst=True, logging_level="WARNING"
+                )
 
     return run
 
 
-def code_from(message) -> str:
-    """The activation code printed in a received mail's text part."""
-    text = message.get_body(preferencelist=("plain",)).get_content()
-    match = re.search(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b", text)
-    assert match, "no activation code in the mail"
-    return match.group(1)
+@pytest.fixture
+def enqueue_due_jobs(
+    worker_connection: Callable[[], AbstractContextManager[redis_lib.Redis]],
+) -> Callable[[], int]:
+    """What the worker's scheduler does: move the mail jobs due at the (moved) current time
+    onto their queue. Returns how many moved."""
+
+    def run() -> int:
+        with worker_connection() as connection:
+            due = len(
+                Queue("mail", connection=connection).scheduled_job_registry.get_jobs_to_schedule()
+            )
+            scheduler = RQScheduler(["mail"], connection=connection)
+            scheduler.prepare_registries(["mail"])
+            scheduler.enqueue_scheduled_jobs()
+            return due
+
+    return run
+
+
+@pytest.fixture
+def run_retries(time_machine, run_worker, enqueue_due_jobs) -> Callable[..., None]:
+    """Move the clock past each retry interval of a mail in turn, and run the worker on the
+    retry that comes due (checked to be the only one unless `check_due` is false)."""
+
+    def run(check_due: bool = True) -> None:
+        for interval in RETRY_INTERVALS:
+            time_machine.shift(timedelta(seconds=interval + 1))
+            due = enqueue_due_jobs()
+            if check_due:
+                assert due == 1
+            run_worker()
+
+    return run
+
+
+@pytest.fixture
+def mail_queue(redis_client: redis_lib.Redis) -> Queue:
+    """The RQ queue the worker sends mails from."""
+    return Queue("mail", connection=redis_client)
+
+
+@pytest.fixture
+def count(app: Flask) -> Callable[[type], int]:
+    """How many rows a model has, read in a fresh session."""
+
+    def read(model: type) -> int:
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(model))
+
+    return read
+
+
+@pytest.fixture
+def rows(app: Flask) -> Callable[[type], list]:
+    """All rows of a model, oldest first, read in a fresh session."""
+
+    def read(model: type) -> list:
+        with app.app_context():
+            found = list(db.session.scalars(select(model).order_by(model.id)))
+            db.session.expunge_all()
+            return found
+
+    return read
+
+
+@pytest.fixture
+def outbox_rows(rows: Callable[[type], list]) -> Callable[[], list[MailOutbox]]:
+    """Every mail outbox row, oldest first, read in a fresh session."""
+    return lambda: rows(MailOutbox)
+
+
+@pytest.fixture
+def session_data(app: Flask, client: FlaskClient) -> Callable[[], dict]:
+    """Decode the client's signed session cookie as the app would."""
+
+    def decode() -> dict:
+        cookie = client.get_cookie("session")
+        if cookie is None:
+            return {}
+        serializer = app.session_interface.get_signing_serializer(app)
+        return dict(serializer.loads(cookie.value))
+
+    return decode
+
+
+@pytest.fixture
+def draft_key(session_data: Callable[[], dict]) -> Callable[[], str | None]:
+    """The Redis key of the client's current draft (None before the wizard starts)."""
+
+    def key() -> str | None:
+        token = session_data().get("draft")
+        return DRAFT_KEY.format(token) if token else None
+
+    return key
+
+
+@pytest.fixture
+def draft(
+    draft_key: Callable[[], str | None], redis_client: redis_lib.Redis
+) -> Callable[[], dict | None]:
+    """The client's draft as stored in Redis (read without renewing its expiry)."""
+
+    def load() -> dict | None:
+        key = draft_key()
+        raw = redis_client.get(key) if key else None
+        return json.loads(raw) if raw is not None else None
+
+    return load
+
+
+@pytest.fixture
+def make_subscriber(app: Flask) -> Callable[..., int]:
+    """Create an active subscriber directly in the DB; return its registration id."""
+
+    def make(email: str = EMAIL, number: str = SUBSCRIBER_NUMBER) -> int:
+        return create_subscriber(app, email, number)
+
+    return make
+
+
+@pytest.fixture
+def subscriber_id(make_subscriber: Callable[..., int]) -> int:
+    """An active space, made in the database (the flow itself is tested elsewhere)."""
+    return make_subscriber()
+
+
+@pytest.fixture
+def subscriber(
+    app: Flask, wizard: WizardActions, outbox: list, run_worker: Callable[[], None]
+) -> Registration:
+    """An active space, signed up (on the test's client) and activated through the pages and
+    the worker."""
+    return activate_through_pages(app, outbox, run_worker, EMAIL, client=wizard.client)

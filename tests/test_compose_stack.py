@@ -23,9 +23,10 @@ import pytest
 import redis as redis_lib
 import requests
 import yaml
-from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy import create_engine
 
-from tests.conftest import PASSWORD, code_from, csrf_token, profile_data
+from tests.apps import drop_everything
+from tests.support import PASSWORD, code_from, csrf_token, profile_data
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -85,20 +86,7 @@ def empty_database(database_url: str) -> None:
         return  # a fresh file per test
     engine = create_engine(database_url)
     try:
-        metadata = MetaData()
-        metadata.reflect(bind=engine)
-        metadata.drop_all(bind=engine)
-        if engine.dialect.name == "postgresql":
-            # Enum types outlive their tables; a migration creating one again would fail.
-            with engine.begin() as connection:
-                for (name,) in connection.execute(
-                    text(
-                        "SELECT t.typname FROM pg_type t JOIN pg_namespace n "
-                        "ON n.oid = t.typnamespace "
-                        "WHERE n.nspname = current_schema() AND t.typtype = 'e'"
-                    )
-                ):
-                    connection.execute(text(f'DROP TYPE IF EXISTS "{name}" CASCADE'))
+        drop_everything(engine)
     finally:
         engine.dispose()
 

@@ -19,24 +19,12 @@ from pathlib import Path
 import pytest
 
 from mailer.devsink import free_port
+from tests.support import OUTSIDE_SETTINGS
 from tests.web.pages import Page
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 60
 STOP_SECONDS = 15
-# What the developer's shell may point elsewhere: the embedded defaults are under test.
-OUTSIDE_SETTINGS = (
-    "REDIS_URL",
-    "MAIL_SERVER",
-    "MAIL_PORT",
-    "DATABASE_URL",
-    "DEV_MAILBOX_DIR",
-    "APP_ENV",
-    "SECRET_KEY",
-    "INSTANCE_PATH",
-    "PORT",
-    "HOST",
-)
 
 
 def descendants(pid: int) -> dict[int, str]:

@@ -1,25 +1,19 @@
-"""Helpers for the space and recovery tests: more people, cookies, clocks, mails and scans."""
+"""Helpers for the space and recovery tests: more people, cookies, clocks, mails, recovery."""
 
 from __future__ import annotations
 
 import html
 import re
-import zlib
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import MetaData, select
 
-from tests.account.conftest import post_form
-from tests.conftest import PASSWORD, code_from
-from tests.web.journeys import sign_up_in_new_browser
-from web.extensions import db
+from tests.factories import activate_through_pages
+from tests.support import PASSWORD, SECOND_EMAIL, post_form, text_of
 from web.models import Registration
 
-SECOND_EMAIL = "marc.dupont@example.com"
 SECOND_ANSWER = "Biscotte la Grise"
 SECOND_PROFILE = {
     "civility": "m",
@@ -42,18 +36,9 @@ def activate_another_space(
     **profile,
 ) -> Registration:
     """Sign up and activate another space through the pages and the worker."""
-    before = len(outbox)
-    sign_up_in_new_browser(app, email, password=password, **(profile or SECOND_PROFILE))
-    run_worker()
-    mails = [mail for mail in outbox[before:] if mail["To"] == email]
-    assert len(mails) == 1, "no activation mail for the second space"
-    post_form(app.test_client(), "/activation/", {"email": email, "code": code_from(mails[0])})
-    del outbox[before:]
-    with app.app_context():
-        registration = db.session.scalar(select(Registration).where(Registration.email == email))
-        assert registration.state == "active"
-        db.session.expunge(registration)
-        return registration
+    return activate_through_pages(
+        app, outbox, run_worker, email, password=password, **(profile or SECOND_PROFILE)
+    )
 
 
 def browser(app: Flask, ip: str = "127.0.0.1") -> FlaskClient:
@@ -97,11 +82,6 @@ def without_csrf(html: str) -> str:
     return CSRF_FIELD.sub("", html)
 
 
-def text_of(mail) -> str:
-    """The text part of a received mail."""
-    return mail.get_body(preferencelist=("plain",)).get_content()
-
-
 def mails_to(outbox: list, email: str, subject_part: str = "") -> list:
     """The received mails to `email` whose subject contains `subject_part`."""
     return [mail for mail in outbox if mail["To"] == email and subject_part in mail["Subject"]]
@@ -112,68 +92,6 @@ def reset_link(mail) -> str:
     match = LINK.search(text_of(mail))
     assert match, "no reset link in the mail"
     return match.group(0).split("espace-pro.example.com", 1)[1]
-
-
-# --- where a clear secret could hide ---------------------------------------------------
-
-
-def database_texts(app: Flask) -> Iterator[tuple[str, str]]:
-    """Every value of every column of every table, as (table.column, text)."""
-    with app.app_context():
-        reflected = MetaData()
-        reflected.reflect(bind=db.engine)
-        with db.engine.connect() as connection:
-            for table in reflected.sorted_tables:
-                for row in connection.execute(select(table)).mappings():
-                    for column, value in row.items():
-                        yield f"{table.name}.{column}", str(value)
-
-
-def _unpacked(value: bytes) -> Iterator[bytes]:
-    yield value
-    try:
-        yield zlib.decompress(value)
-    except zlib.error:
-        return
-
-
-def redis_texts(connection) -> Iterator[tuple[str, bytes]]:
-    """Every key, member and value in Redis (RQ's compressed job data unpacked)."""
-    for key in connection.scan_iter(count=1000):
-        kind = connection.type(key).decode()
-        if kind == "string":
-            values = [connection.get(key)]
-        elif kind == "hash":
-            values = [part for pair in connection.hgetall(key).items() for part in pair]
-        elif kind == "list":
-            values = connection.lrange(key, 0, -1)
-        elif kind == "set":
-            values = list(connection.smembers(key))
-        elif kind == "zset":
-            values = [member for member, _ in connection.zrange(key, 0, -1, withscores=True)]
-        else:
-            values = []
-        yield key.decode(), key
-        for value in values:
-            if value is None:
-                continue
-            for unpacked in _unpacked(value):
-                yield key.decode(), unpacked
-
-
-def found_in_database(app: Flask, secret: str) -> list[str]:
-    """The columns where `secret` appears (case-insensitive)."""
-    return [where for where, text in database_texts(app) if secret.casefold() in text.casefold()]
-
-
-def found_in_redis(connection, secret: str) -> list[str]:
-    """The keys where `secret` appears (case-insensitive)."""
-    needle = secret.casefold()
-    return [
-        key
-        for key, value in redis_texts(connection)
-        if needle in value.decode("utf-8", "replace").casefold()
-    ]
 
 
 # --- recovery steps ----------------------------------------------------------------------

@@ -5,16 +5,15 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-from tests.account.conftest import EMAIL, log_in
 from tests.account.spaces import (
     answer_question,
     ask_for_reset_link,
     browser,
-    database_texts,
     is_logged_in,
     page,
 )
-from tests.conftest import PASSWORD
+from tests.scans import database_texts
+from tests.support import EMAIL, PASSWORD, log_in
 from web import create_app
 
 NEW_PASSWORD = "Heron58Quartz"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from tests.account.conftest import log_in, post_form
 from tests.account.spaces import (
     SECOND_EMAIL,
     activate_another_space,
@@ -13,7 +12,7 @@ from tests.account.spaces import (
     frozen_clock,
     page,
 )
-from tests.conftest import PASSWORD
+from tests.support import PASSWORD, log_in, post_form
 
 ROW = re.compile(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>")
 NEW_PASSWORD = "Heron58Quartz"

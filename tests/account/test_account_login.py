@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from tests.account.conftest import EMAIL, log_in, post_form
 from tests.account.spaces import browser, is_logged_in, page, session_of, without_csrf
-from tests.conftest import PASSWORD, csrf_token
+from tests.support import EMAIL, PASSWORD, csrf_token, log_in, post_form
 from web import create_app
 from web.core.sessions import SESSION_KEY
 from web.extensions import db

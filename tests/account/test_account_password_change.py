@@ -6,9 +6,8 @@ import re
 
 import pytest
 
-from tests.account.conftest import EMAIL, log_in, post_form
 from tests.account.spaces import browser, is_logged_in, mails_to, page, text_of
-from tests.conftest import PASSWORD
+from tests.support import EMAIL, PASSWORD, log_in, post_form
 
 NEW_PASSWORD = "Heron58Quartz"
 URL = "/espace/mot-de-passe"

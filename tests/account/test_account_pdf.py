@@ -6,8 +6,7 @@ import io
 
 from pypdf import PdfReader
 
-from tests.account.conftest import log_in
-from tests.conftest import PASSWORD
+from tests.support import PASSWORD, log_in
 
 
 def test_the_space_offers_the_registration_form_as_a_pdf_attachment(client, subscriber):

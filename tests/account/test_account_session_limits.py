@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.account.conftest import log_in
 from tests.account.spaces import frozen_clock, is_logged_in
+from tests.support import log_in
 
 
 def test_thirty_one_idle_minutes_send_the_subscriber_back_to_the_login_page(client, subscriber):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.account.conftest import EMAIL, log_in, post_form
 from tests.account.spaces import (
     SECOND_EMAIL,
     activate_another_space,
@@ -15,6 +14,7 @@ from tests.account.spaces import (
     page,
     reset_link,
 )
+from tests.support import EMAIL, log_in, post_form
 
 WRONG = "Mauvais99Mot"
 NEW_PASSWORD = "Heron58Quartz"

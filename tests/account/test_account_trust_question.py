@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.account.conftest import EMAIL, log_in, post_form
 from tests.account.spaces import (
     answer_question,
     ask_for_reset_link,
     browser,
     page,
 )
-from tests.conftest import PASSWORD
+from tests.support import EMAIL, PASSWORD, log_in, post_form
 from web.extensions import db
 from web.models import Registration
 

@@ -4,7 +4,7 @@ from html import unescape
 
 from sqlalchemy import select
 
-from tests.account.conftest import log_in, post_form
+from tests.support import log_in, post_form
 from web.extensions import db
 from web.models import AuditEvent, Registration
 

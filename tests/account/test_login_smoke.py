@@ -1,6 +1,6 @@
 """Log in, see the space, log out: an old cookie replayed after logout is refused."""
 
-from tests.account.conftest import log_in, post_form
+from tests.support import log_in, post_form
 
 
 def test_login_shows_the_space_and_logout_kills_the_replayed_cookie(app, client, subscriber):

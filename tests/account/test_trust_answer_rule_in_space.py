@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.account.conftest import log_in, post_form
 from tests.account.spaces import page
-from tests.conftest import PASSWORD, code_from
+from tests.support import PASSWORD, code_from, log_in, post_form
 from web.extensions import db
 from web.models import Registration
 

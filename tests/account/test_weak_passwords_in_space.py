@@ -7,9 +7,8 @@ import re
 
 import pytest
 
-from tests.account.conftest import log_in, post_form
 from tests.account.spaces import browser, page
-from tests.conftest import PASSWORD
+from tests.support import PASSWORD, log_in, post_form
 from web.domain.passwords import COMMON_WITH_DIGITS, WEAK_PERSONAL
 
 URL = "/espace/mot-de-passe"

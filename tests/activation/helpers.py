@@ -6,10 +6,11 @@ import re
 
 from flask.testing import FlaskClient
 
-from tests.conftest import csrf_token
+from tests.support import EMAIL as EMAIL
+from tests.support import csrf_token
+from tests.support import text_of as text_of
 from tests.web.pages import Page
 
-EMAIL = "helene.lefevre@example.com"
 # Crockford base32 (no I, L, O, U), three groups of four: 12 characters, 60 bits.
 CODE_PATTERN = re.compile(r"\b[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}\b")
 ANY_CODE_PATTERN = re.compile(r"[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}")
@@ -50,11 +51,6 @@ def activated_number(response) -> str | None:
 def mails_to(outbox: list, address: str) -> list:
     """The received mails addressed to one address, oldest first."""
     return [mail for mail in outbox if mail["To"] == address]
-
-
-def text_of(mail) -> str:
-    """The plain-text part of a mail."""
-    return mail.get_body(preferencelist=("plain",)).get_content()
 
 
 def html_of(mail) -> str:

@@ -14,7 +14,7 @@ from tests.activation.helpers import (
     mails_to,
     text_of,
 )
-from tests.conftest import WizardActions
+from tests.support import WizardActions
 from tests.web.pages import Page
 from web.models import MailKind, Registration, RegistrationState
 

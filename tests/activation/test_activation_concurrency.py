@@ -16,7 +16,7 @@ from tests.activation.helpers import (
     activated_number,
     refusal_text,
 )
-from tests.conftest import csrf_token
+from tests.support import csrf_token
 from tests.web.pages import Page
 from web.core.secrets import codes
 from web.extensions import db

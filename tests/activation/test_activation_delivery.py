@@ -14,7 +14,7 @@ from mailer import jobs
 from mailer.devsink import _StoreHandler
 from mailer.smtp import MailDeliveryError
 from tests.activation.helpers import EMAIL, activate, activated_number, resend
-from tests.conftest import WizardActions, code_from
+from tests.support import WizardActions, code_from
 from web.core.outbox import RETRY_INTERVALS
 from web.models import RegistrationState
 
@@ -219,11 +219,11 @@ def test_after_every_retry_fails_the_space_is_mail_failed_and_a_resend_works(
     time_machine,
     wizard,
     run_worker,
+    run_retries,
     outbox,
     registration,
     outbox_rows,
     refusing_smtp,
-    enqueue_due_jobs,
     mail_queue,
     worker_log,
 ):
@@ -232,10 +232,7 @@ def test_after_every_retry_fails_the_space_is_mail_failed_and_a_resend_works(
     wizard.complete()
 
     run_worker()
-    for interval in RETRY_INTERVALS:
-        time_machine.shift(timedelta(seconds=interval + 1))
-        assert enqueue_due_jobs() == 1
-        run_worker()
+    run_retries()
 
     assert refusals["refused"] == len(RETRY_INTERVALS) + 1
     assert outbox == []
@@ -316,16 +313,13 @@ def test_worker_prints_the_hand_off_with_a_masked_address(
 
 
 def test_worker_prints_no_full_address_when_mails_fail(
-    time_machine, wizard, run_worker, refusing_smtp, enqueue_due_jobs, worker_log
+    time_machine, wizard, run_worker, refusing_smtp, run_retries, worker_log
 ):
     time_machine.move_to(START, tick=True)
     refusing_smtp(len(RETRY_INTERVALS) + 1)
     wizard.complete()
     run_worker()
-    for interval in RETRY_INTERVALS:
-        time_machine.shift(timedelta(seconds=interval + 1))
-        enqueue_due_jobs()
-        run_worker()
+    run_retries(check_due=False)
 
     lines = worker_log()
     assert any("failed for good" in line for line in lines)

@@ -9,7 +9,7 @@ from rq.job import Job
 
 from mailer.maintenance import reconcile_outbox
 from tests.activation.helpers import EMAIL, activate, activated_number
-from tests.conftest import code_from
+from tests.support import code_from
 from web.models import RegistrationState
 
 START = datetime(2026, 7, 14, 12, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ from tests.activation.helpers import (
     ask_new_code,
     refusal_text,
 )
-from tests.conftest import code_from
+from tests.support import code_from
 from tests.web.pages import Page
 from web.activation import service
 from web.core.secrets.codes import ALPHABET

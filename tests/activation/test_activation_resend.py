@@ -17,7 +17,7 @@ from tests.activation.helpers import (
     refusal_text,
     resend,
 )
-from tests.conftest import code_from
+from tests.support import code_from
 from tests.web.pages import Page
 from web.models import MailKind, MailOutbox
 

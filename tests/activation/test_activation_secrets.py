@@ -13,7 +13,7 @@ from rq.job import Job
 from sqlalchemy import select
 
 from tests.activation.helpers import EMAIL, activate, activated_number, resend
-from tests.conftest import WizardActions, code_from
+from tests.support import WizardActions, code_from
 from web.extensions import db
 
 # The SMTP server stands for the recipient's mail system: it is meant to read the mail.

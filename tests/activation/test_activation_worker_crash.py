@@ -26,7 +26,7 @@ from mailer.devsink import free_port
 from mailer.maintenance import reconcile_outbox
 from tests.activation.helpers import EMAIL, activate, activated_number, text_of
 from tests.activation.test_activation_secrets import forms_of
-from tests.conftest import code_from
+from tests.support import code_from
 from web.models import RegistrationState
 
 ROOT = Path(__file__).resolve().parents[2]

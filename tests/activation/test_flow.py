@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import select
 
-from tests.conftest import code_from, csrf_token
+from tests.support import code_from, csrf_token
 from web.extensions import db
 from web.models import Registration, RegistrationState
 

@@ -22,7 +22,7 @@ from playwright.sync_api import Page, Request, expect
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import MapAdapter
 
-from tests.browser.conftest import (
+from tests.browser.live import (
     UNDER_CI,
     LiveStack,
     Person,
@@ -138,6 +138,13 @@ class Audit:
         for violation in self.page.evaluate(AXE_RUN, WCAG_TAGS):
             self.findings.append(describe(label, self.page.url, violation))
 
+    def form(self, url: str, label: str, endpoint: str, refused: str = "empty") -> None:
+        """Audit a form page, then the same form submitted empty (its errors shown)."""
+        self.page.goto(self.stack.url(url))
+        self.check(label, endpoint)
+        submit(self.page)
+        self.check(f"{label}, {refused}", endpoint, errors=True)
+
     def assert_clean(self) -> None:
         """Fail with every violation found, then with any request that left the app."""
         assert not self.findings, (
@@ -187,34 +194,22 @@ def test_public_and_error_pages_pass_axe(page: Page, live_stack: LiveStack, audi
     page.goto(live_stack.url("/courriels/"))
     audit.check("dev mailbox", "devmail.inbox")
 
-    page.goto(live_stack.url("/espace/connexion"))
-    audit.check("login", "account.login")
-    submit(page)
-    audit.check("login, empty", "account.login", errors=True)
+    audit.form("/espace/connexion", "login", "account.login")
     page.locator("#email").fill("personne@example.com")
     page.locator("#password").fill("Kestrel42Vine")
     submit(page)
     audit.check("login, refused", "account.login")
     expect(page.locator(".notice--error, .error-summary").first).to_be_visible()
 
-    page.goto(live_stack.url("/activation/nouveau-code"))
-    audit.check("new code", "activation.new_code")
-    submit(page)
-    audit.check("new code, empty", "activation.new_code", errors=True)
+    audit.form("/activation/nouveau-code", "new code", "activation.new_code")
 
-    page.goto(live_stack.url("/recuperation/mot-de-passe"))
-    audit.check("forgot password", "recovery.forgot_password")
-    submit(page)
-    audit.check("forgot password, empty", "recovery.forgot_password", errors=True)
+    audit.form("/recuperation/mot-de-passe", "forgot password", "recovery.forgot_password")
     page.locator("#email").fill("personne@example.com")
     page.locator("#subscriber_number").fill("20243060047878")
     submit(page)
     audit.check("forgot password, link sent", "recovery.forgot_password")
 
-    page.goto(live_stack.url("/recuperation/numero"))
-    audit.check("forgot number", "recovery.forgot_number")
-    submit(page)
-    audit.check("forgot number, empty", "recovery.forgot_number", errors=True)
+    audit.form("/recuperation/numero", "forgot number", "recovery.forgot_number")
     page.locator("#email").fill("personne@example.com")
     submit(page)
     audit.check("forgot number, sent", "recovery.forgot_number")
@@ -319,10 +314,7 @@ def test_activation_and_subscriber_space_pages_pass_axe(
         describe("mail HTML", page.url, violation) for violation in run_axe(page, audit.script)
     )
 
-    page.goto(live_stack.url("/activation/"))
-    audit.check("activation", "activation.activate")
-    submit(page)
-    audit.check("activation, empty", "activation.activate", errors=True)
+    audit.form("/activation/", "activation", "activation.activate")
     page.locator("#email").fill(person.email)
     page.locator("#code").fill("ABCD-EFGH-JKLM")
     submit(page)
@@ -338,14 +330,10 @@ def test_activation_and_subscriber_space_pages_pass_axe(
     page.locator("#phone").fill("")
     submit(page)
     audit.check("contact, errors", "account.contact", errors=True)
-    page.goto(live_stack.url("/espace/mot-de-passe"))
-    audit.check("password", "account.change_password")
-    submit(page)
-    audit.check("password, errors", "account.change_password", errors=True)
-    page.goto(live_stack.url("/espace/question-de-confiance"))
-    audit.check("trust question", "account.change_trust_question")
-    submit(page)
-    audit.check("trust question, errors", "account.change_trust_question", errors=True)
+    audit.form("/espace/mot-de-passe", "password", "account.change_password", "errors")
+    audit.form(
+        "/espace/question-de-confiance", "trust question", "account.change_trust_question", "errors"
+    )
     page.goto(live_stack.url("/espace/historique"))
     audit.check("history", "account.history")
 
@@ -371,10 +359,7 @@ def test_activation_and_subscriber_space_pages_pass_axe(
     audit.check("dossier, adhesion withdrawn", "dossiers.show")
     dossier_url = page.url
 
-    page.goto(live_stack.url("/espace/dossiers/importer"))
-    audit.check("import", "dossiers.import_dossiers")
-    submit(page)
-    audit.check("import, no file", "dossiers.import_dossiers", errors=True)
+    audit.form("/espace/dossiers/importer", "import", "dossiers.import_dossiers", "no file")
     page.locator("#file").set_input_files(
         files=[
             {

@@ -13,7 +13,7 @@ import re
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import (
+from tests.browser.live import (
     LiveStack,
     accept_terms,
     activate,

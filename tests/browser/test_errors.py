@@ -7,22 +7,21 @@ from contextlib import closing
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import (
+from tests.browser.live import (
+    STEP_3,
     LiveStack,
-    accept_terms,
     activate,
     click_button,
-    fill_credentials,
     fill_profile,
     heading,
     labelled,
     log_in,
     new_person,
+    reach_step_3,
     sign_up,
 )
 
 STEP_2 = "2ème étape : créez vos identifiants"
-STEP_3 = "3ème étape : remplissez votre formulaire d'inscription"
 BAD_SIREN = "Le SIREN saisi n'est pas valide : vérifiez la clé de contrôle (dernier chiffre)."
 REFUSED_CODE = (
     "L'adresse électronique ou le code d'activation est incorrect, ou ce code n'est plus valable."
@@ -34,10 +33,7 @@ def test_invalid_siren_is_explained_beside_the_field_and_in_the_summary(
     page: Page, live_stack: LiveStack, shoot
 ) -> None:
     person = new_person()
-    accept_terms(page, live_stack)
-    fill_credentials(page, person)
-    click_button(page, "Valider")
-    expect(heading(page)).to_have_text(STEP_3)
+    reach_step_3(page, live_stack, person)
     fill_profile(page, person)
     labelled(page, "S.I.R.E.N. ou équivalent").fill("732 829 321")  # wrong check digit
     click_button(page, "Valider")
@@ -91,10 +87,7 @@ def test_browser_back_in_the_wizard_keeps_the_data_and_registers_once(
     page: Page, live_stack: LiveStack
 ) -> None:
     person = new_person()
-    accept_terms(page, live_stack)
-    fill_credentials(page, person)
-    click_button(page, "Valider")
-    expect(heading(page)).to_have_text(STEP_3)
+    reach_step_3(page, live_stack, person)
 
     # Back to step 2: the address is kept, the password too (its fields say so, empty).
     page.go_back()

@@ -14,7 +14,7 @@ from uuid import uuid4
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import (
+from tests.browser.live import (
     CREATE_SPACE,
     LiveStack,
     Person,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import (
+from tests.browser.live import (
     LiveStack,
     Person,
     accept_terms,
@@ -18,28 +18,12 @@ from tests.browser.conftest import (
     heading,
     new_person,
 )
+from web.core.subscribers import PROFILE_COLUMNS
 
 FOCUSED = "document.activeElement.id"
 STEP_2_FIELDS = ["email", "email_confirm", "password", "password_confirm"]
 # Step 3 in reading order; civility's group is one Tab stop (its first radio, none checked).
-STEP_3_FIELDS = [
-    "civility-0",
-    "last_name",
-    "first_name",
-    "foreign_company",
-    "company_id",
-    "phone",
-    "contact_email",
-    "street_number",
-    "street_type",
-    "street_name",
-    "address_complement",
-    "postal_code",
-    "city",
-    "country",
-    "trust_question",
-    "trust_answer",
-]
+STEP_3_FIELDS = ["civility-0", *PROFILE_COLUMNS[1:-1], "trust_answer"]
 AUTOCOMPLETE = {
     # Identity and contact fields carry their WCAG 1.3.5 purpose. (Civility is a radio
     # group: HTML allows no autocomplete on radios, so no honorific-prefix there.)

@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.conftest import csrf_token
-from tests.dossiers.conftest import OTHER_EMAIL, Space
+from tests.dossiers.space import OTHER_EMAIL, Space
+from tests.support import csrf_token
 from web.extensions import db
 from web.models import Adhesion, AuditEvent, Dossier
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dossiers.conftest import OTHER_EMAIL, Space
+from tests.dossiers.space import OTHER_EMAIL, Space
 
 
 def test_a_valid_siren_is_added_and_its_page_shows_it(space: Space):

@@ -7,7 +7,8 @@ from html import unescape
 
 import pytest
 
-from tests.dossiers.conftest import Space, valid_siren
+from tests.dossiers.space import Space
+from tests.support import valid_siren
 from web.models import AuditEvent, Dossier
 
 REPORT_ROW = re.compile(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dossiers.conftest import Space
+from tests.dossiers.space import Space
 
 pytestmark = pytest.mark.app_config(DOSSIER_LIMIT=3)
 

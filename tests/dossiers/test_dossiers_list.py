@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from tests.dossiers.conftest import Space, valid_siren
+from tests.dossiers.space import Space
+from tests.support import valid_siren
 
 ROW = re.compile(r'<td class="siren"><a href="/espace/dossiers/\d+">([0-9 ]+)</a></td>')
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.dossiers.conftest import Space
+from tests.dossiers.space import Space
 from web.models import Adhesion, Dossier
 
 

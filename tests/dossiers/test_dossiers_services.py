@@ -7,7 +7,8 @@ from html import unescape
 
 import pytest
 
-from tests.dossiers.conftest import EMAIL, Space
+from tests.dossiers.space import Space
+from tests.support import EMAIL
 from web.dossiers.catalogue import CATALOGUE
 
 

@@ -15,10 +15,9 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-from tests.account.conftest import log_in
 from tests.activation.helpers import activate
-from tests.conftest import WizardActions, code_from, csrf_token
-from tests.faults.conftest import assert_unavailable
+from tests.faults.checks import assert_unavailable
+from tests.support import WizardActions, code_from, csrf_token, log_in
 from tests.web.pages import Page
 from web.extensions import db
 from web.models import MailKind, MailOutbox, Registration, RegistrationState
@@ -121,6 +120,16 @@ def backend_pid(session) -> int:
     return session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
 
 
+def nothing_saved_then_saved_again(response, client, token: str, count) -> None:
+    """The failed « Valider » answered 503 and saved nothing; the next try, on a fresh
+    connection, saves both rows."""
+    assert_unavailable(response)
+    assert count(Registration) == 0 and count(MailOutbox) == 0
+    again = valider(client, token)
+    assert again.status_code == 302 and again.location == "/inscription/attente"
+    assert count(Registration) == 1 and count(MailOutbox) == 1
+
+
 # --- PostgreSQL restarted between requests ----------------------------------------------------
 
 
@@ -161,12 +170,7 @@ def test_connection_lost_inside_the_confirmation_transaction_saves_nothing_and_s
     with on_session_event(moment, terminate):
         response = valider(client, token)
 
-    assert_unavailable(response)
-    assert count(Registration) == 0 and count(MailOutbox) == 0
-    # The next try, on a fresh connection, saves both.
-    again = valider(client, token)
-    assert again.status_code == 302 and again.location == "/inscription/attente"
-    assert count(Registration) == 1 and count(MailOutbox) == 1
+    nothing_saved_then_saved_again(response, client, token, count)
 
 
 def test_connection_lost_right_after_the_confirmation_commits_keeps_both_rows(
@@ -204,8 +208,4 @@ def test_database_error_mid_confirmation_rolls_back_answers_503_and_saves_nothin
     with on_session_event("after_flush", fail):
         response = valider(client, token)
 
-    assert_unavailable(response)
-    assert count(Registration) == 0 and count(MailOutbox) == 0
-    again = valider(client, token)
-    assert again.status_code == 302 and again.location == "/inscription/attente"
-    assert count(Registration) == 1 and count(MailOutbox) == 1
+    nothing_saved_then_saved_again(response, client, token, count)

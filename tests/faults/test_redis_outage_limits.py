@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import WizardActions, csrf_token
-from tests.faults.conftest import assert_unavailable, promptly
+from tests.faults.checks import assert_unavailable, promptly
+from tests.support import WizardActions, csrf_token
 from tests.web.pages import Page
 from web.models import MailOutbox
 

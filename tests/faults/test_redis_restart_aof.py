@@ -16,7 +16,7 @@ import pytest
 import redis as redis_lib
 
 from tests.activation.helpers import activate, activated_number
-from tests.conftest import WizardActions, code_from
+from tests.support import WizardActions, code_from
 from web.embedded_redis import EmbeddedRedis
 from web.models import Registration, RegistrationState
 

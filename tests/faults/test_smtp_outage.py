@@ -16,7 +16,7 @@ import pytest
 
 from mailer.devsink import MailSink
 from tests.activation.helpers import activate, activated_number, resend
-from tests.conftest import WizardActions, code_from
+from tests.support import WizardActions, code_from
 from tests.web.pages import Page
 from web.core.outbox import RETRY_INTERVALS
 from web.models import MailOutbox, Registration, RegistrationState
@@ -68,7 +68,7 @@ def the_row(rows, email: str) -> tuple[Registration, MailOutbox]:
 
 
 def test_smtp_stopped_through_every_retry_is_mail_failed_then_a_resend_arrives_once(
-    app, client, smtp, time_machine, run_worker, enqueue_due_jobs, rows
+    app, client, smtp, time_machine, run_worker, run_retries, rows
 ):
     time_machine.move_to(START, tick=True)
     smtp.stop()
@@ -78,10 +78,7 @@ def test_smtp_stopped_through_every_retry_is_mail_failed_then_a_resend_arrives_o
     registration, owed = the_row(rows, EMAIL)
     assert registration.state == RegistrationState.PENDING
     assert (owed.attempts, owed.last_error) == (1, REFUSED)
-    for interval in RETRY_INTERVALS:
-        time_machine.shift(timedelta(seconds=interval + 1))
-        assert enqueue_due_jobs() == 1
-        run_worker()
+    run_retries()
 
     registration, owed = the_row(rows, EMAIL)
     assert registration.state == RegistrationState.MAIL_FAILED

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.conftest import WizardActions
+from tests.support import WizardActions
 from web.models import MailOutbox, Registration, RegistrationState
 
 EMAIL = "helene.lefevre@example.com"

@@ -1,4 +1,4 @@
-"""Fixtures of the hostile-input properties: fresh browsers, an active space, clean counters.
+"""Fixtures of the hostile-input properties: fresh browsers, clean counters, logged-in clients.
 
 The app is built once per test function (hypothesis runs every example against it); each
 example gets fresh clients from its own documentation-range address, with the rate-limit
@@ -14,16 +14,19 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.account.conftest import subscriber  # noqa: F401 - fixtures, shared
-from tests.conftest import PASSWORD, csrf_token, profile_data
-from tests.dossiers.conftest import EMAIL, make_subscriber  # noqa: F401
-from tests.web.conftest import draft, draft_key, session_data  # noqa: F401
+from tests.support import (
+    EMAIL,
+    PASSWORD,
+    credentials_data,
+    csrf_token,
+    log_in,
+    profile_data,
+    token_of,
+)
 from web.extensions import db
 from web.models import Registration
 
 COUNTER_PATTERNS = ("LIMITS*", "login:fail:*", "recovery:*", "resend:*")
-SUBSCRIBER_NUMBER = "20263100000001"
-TRUST_ANSWER = "Caramel des Prés"
 
 
 def documentation_addresses():
@@ -52,12 +55,6 @@ def fresh_browser(app: Flask) -> Callable[[], FlaskClient]:
 
 
 @pytest.fixture
-def subscriber_id(make_subscriber: Callable[..., int]) -> int:  # noqa: F811
-    """An active space, made in the database (the flow itself is tested elsewhere)."""
-    return make_subscriber(EMAIL, SUBSCRIBER_NUMBER)
-
-
-@pytest.fixture
 def restore_subscriber(app: Flask, subscriber_id: int) -> Callable[[], None]:
     """Put the space back as it was, should an example have changed it for good."""
     columns = [column.key for column in Registration.__table__.columns if column.key != "id"]
@@ -83,10 +80,7 @@ def logged_in(
 
     def make() -> FlaskClient:
         client = fresh_browser()
-        token = csrf_token(client.get("/espace/connexion").get_data(as_text=True))
-        response = client.post(
-            "/espace/connexion", data={"csrf_token": token, "email": EMAIL, "password": PASSWORD}
-        )
+        response = log_in(client, EMAIL, PASSWORD)
         assert response.status_code == 302, "the test subscriber could not log in"
         return client
 
@@ -100,20 +94,12 @@ def wizard_at(fresh_browser: Callable[[], FlaskClient]) -> Callable[..., tuple[F
     One token serves the whole session: fetching it once spares rendering every step.
     """
 
-    def make(step: int, email: str = "helene.lefevre@example.com") -> tuple[FlaskClient, str]:
+    def make(step: int, email: str = EMAIL) -> tuple[FlaskClient, str]:
         client = fresh_browser()
         token = token_of(client, "/inscription/etape-1")
         steps = [
             ("/inscription/etape-1", {"accept": "y"}),
-            (
-                "/inscription/etape-2",
-                {
-                    "email": email,
-                    "email_confirm": email,
-                    "password": PASSWORD,
-                    "password_confirm": PASSWORD,
-                },
-            ),
+            ("/inscription/etape-2", credentials_data(email)),
             ("/inscription/etape-3", profile_data()),
         ]
         for url, fields in steps[: step - 1]:
@@ -122,12 +108,6 @@ def wizard_at(fresh_browser: Callable[[], FlaskClient]) -> Callable[..., tuple[F
         return client, token
 
     return make
-
-
-def token_of(client: FlaskClient, url: str) -> str:
-    """The CSRF token of the form on the page at `url` ("" when it shows no form)."""
-    html = client.get(url).get_data(as_text=True)
-    return csrf_token(html) if 'name="csrf_token"' in html else ""
 
 
 @pytest.fixture

@@ -13,10 +13,9 @@ from flask import Flask
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import PASSWORD
 from tests.hostile.answers import attempt, check_answer, counts
-from tests.hostile.conftest import EMAIL, SUBSCRIBER_NUMBER, TRUST_ANSWER, token_of
 from tests.hostile.strategies import HOSTILE_HEALTH_CHECKS, hostile_text, submissions
+from tests.support import EMAIL, PASSWORD, SUBSCRIBER_NUMBER, TRUST_ANSWER, token_of
 from web.core.secrets.tokens import make_reset_token
 from web.extensions import db
 from web.models import Registration

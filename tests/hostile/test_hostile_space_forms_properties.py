@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Callable
 from urllib.parse import quote
 
+import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import PASSWORD, profile_data
-from tests.dossiers.conftest import valid_siren
-from tests.hostile.answers import attempt, check_answer
-from tests.hostile.conftest import token_of
+from tests.hostile.answers import Outcome, attempt, check_answer
 from tests.hostile.strategies import (
     BROWSER,
     HOSTILE_HEALTH_CHECKS,
@@ -29,30 +29,37 @@ from tests.hostile.strategies import (
     hostile_text,
     submissions,
 )
+from tests.support import PASSWORD, profile_data, token_of, valid_siren
+from web.core.subscribers import CONTACT_COLUMNS
 from web.dossiers.catalogue import CATALOGUE
 from web.extensions import db
 from web.models import Adhesion, Dossier, Registration
 
 NEW_PASSWORD = "Heron58Quartz"
-CONTACT = {
-    name: value
-    for name, value in profile_data().items()
-    if name
-    in {
-        "phone",
-        "contact_email",
-        "street_number",
-        "street_type",
-        "street_name",
-        "address_complement",
-        "postal_code",
-        "city",
-        "country",
-    }
-}
+CONTACT = {name: value for name, value in profile_data().items() if name in CONTACT_COLUMNS}
 SERVICE_KEYS = [service.key for service in CATALOGUE]
 HOSTILE_IDS = ["0", "-1", "2147483648", "9223372036854775808", "9" * 30, "1e3", "%00", "x"]
 SIRENS = (valid_siren(seed) for seed in itertools.count(10**6 + 1))
+
+
+@pytest.fixture
+def space_attempt(
+    app: Flask, logged_in: Callable[[], FlaskClient], foreign_token: str
+) -> Callable[..., tuple[FlaskClient, Outcome]]:
+    """Send a submission to a space form from a logged-in browser (a fresh one by default),
+    with the token of the form at `token_url` (the form's own page by default)."""
+
+    def send(
+        url: str,
+        submission: Submission,
+        token_url: str | None = None,
+        client: FlaskClient | None = None,
+    ) -> tuple[FlaskClient, Outcome]:
+        client = client or logged_in()
+        token = token_of(client, token_url or url)
+        return client, attempt(app, client, url, submission, token, foreign_token)
+
+    return send
 
 
 def registration(app: Flask, registration_id: int) -> Registration:
@@ -87,13 +94,12 @@ def new_dossier(app: Flask, registration_id: int, adhesion: bool = False) -> tup
     )
 )
 def test_the_password_change_answers_any_submission_and_changes_only_on_success(
-    app, logged_in, foreign_token, subscriber_id, restore_subscriber, submission
+    app, logged_in, space_attempt, subscriber_id, restore_subscriber, submission
 ):
     client = logged_in()
-    url = "/espace/mot-de-passe"
     before = registration(app, subscriber_id).password_hash
 
-    outcome = attempt(app, client, url, submission, token_of(client, url), foreign_token)
+    _, outcome = space_attempt("/espace/mot-de-passe", submission, client=client)
 
     changed = registration(app, subscriber_id).password_hash != before
     assert changed == (outcome.location == "/espace/")
@@ -112,13 +118,12 @@ def test_the_password_change_answers_any_submission_and_changes_only_on_success(
     )
 )
 def test_the_trust_question_change_answers_any_submission_and_changes_only_on_success(
-    app, logged_in, foreign_token, subscriber_id, restore_subscriber, submission
+    app, logged_in, space_attempt, subscriber_id, restore_subscriber, submission
 ):
     client = logged_in()
-    url = "/espace/question-de-confiance"
     before = registration(app, subscriber_id)
 
-    outcome = attempt(app, client, url, submission, token_of(client, url), foreign_token)
+    _, outcome = space_attempt("/espace/question-de-confiance", submission, client=client)
 
     after = registration(app, subscriber_id)
     changed = (after.trust_question, after.trust_answer_hash) != (
@@ -132,12 +137,9 @@ def test_the_trust_question_change_answers_any_submission_and_changes_only_on_su
 @settings(max_examples=35, deadline=None, suppress_health_check=HOSTILE_HEALTH_CHECKS)
 @given(submission=submissions(CONTACT))
 def test_the_contact_details_answer_any_submission_and_keep_only_clean_values(
-    app, logged_in, foreign_token, subscriber_id, restore_subscriber, submission
+    app, space_attempt, subscriber_id, restore_subscriber, submission
 ):
-    client = logged_in()
-    url = "/espace/coordonnees"
-
-    outcome = attempt(app, client, url, submission, token_of(client, url), foreign_token)
+    client, outcome = space_attempt("/espace/coordonnees", submission)
 
     assert outcome.location in {"", "/espace/"}
     check_answer(client.get("/espace/"))
@@ -151,12 +153,9 @@ def test_the_contact_details_answer_any_submission_and_keep_only_clean_values(
     )
 )
 def test_adding_a_dossier_answers_any_submission_and_saves_whole_dossiers_only(
-    app, logged_in, foreign_token, subscriber_id, submission
+    app, space_attempt, subscriber_id, submission
 ):
-    client = logged_in()
-    url = "/espace/dossiers/ajouter"
-
-    outcome = attempt(app, client, url, submission, token_of(client, url), foreign_token)
+    client, outcome = space_attempt("/espace/dossiers/ajouter", submission)
 
     added = outcome.location.startswith("/espace/dossiers/")
     assert outcome.added["Dossier"] == (1 if added else 0)
@@ -210,12 +209,9 @@ def imports(draw):
 @settings(max_examples=35, deadline=None, suppress_health_check=HOSTILE_HEALTH_CHECKS)
 @given(submission=imports())
 def test_importing_answers_any_file_and_saves_only_the_lines_it_reports_added(
-    app, logged_in, foreign_token, subscriber_id, submission
+    app, space_attempt, subscriber_id, submission
 ):
-    client = logged_in()
-    url = "/espace/dossiers/importer"
-
-    outcome = attempt(app, client, url, submission, token_of(client, url), foreign_token)
+    client, outcome = space_attempt("/espace/dossiers/importer", submission)
 
     reported = outcome.html.count('class="import-report__added"')
     assert outcome.added["Dossier"] == reported
@@ -241,24 +237,16 @@ def path_id(choice: str, own: int) -> str:
 )
 @example(dossier="2147483648", service="tva", role="mandataire", submission=Submission((), BROWSER))
 def test_adhering_answers_any_submission_and_saves_whole_adhesions_only(
-    app, logged_in, foreign_token, subscriber_id, dossier, service, role, submission
+    app, space_attempt, subscriber_id, dossier, service, role, submission
 ):
     dossier_id, _ = new_dossier(app, subscriber_id)
-    client = logged_in()
     key = quote(service.encode("utf-8", "surrogatepass"), safe="")
     url = f"/espace/dossiers/{path_id(dossier, dossier_id)}/services/{key}/adherer"
     submission = dataclasses.replace(
         submission, pairs=((f"{service}-role", role), *submission.pairs)
     )
 
-    outcome = attempt(
-        app,
-        client,
-        url,
-        submission,
-        token_of(client, f"/espace/dossiers/{dossier_id}"),
-        foreign_token,
-    )
+    client, outcome = space_attempt(url, submission, f"/espace/dossiers/{dossier_id}")
 
     adhered = outcome.location.startswith(f"/espace/dossiers/{dossier_id}#service-")
     assert outcome.added["Adhesion"] == (1 if adhered else 0)
@@ -268,23 +256,15 @@ def test_adhering_answers_any_submission_and_saves_whole_adhesions_only(
 @settings(max_examples=25, deadline=None, suppress_health_check=HOSTILE_HEALTH_CHECKS)
 @given(dossier=path_ids, adhesion=path_ids, submission=submissions({}))
 def test_withdrawing_answers_any_submission_and_ends_only_that_adhesion(
-    app, logged_in, foreign_token, subscriber_id, dossier, adhesion, submission
+    app, space_attempt, subscriber_id, dossier, adhesion, submission
 ):
     dossier_id, adhesion_id = new_dossier(app, subscriber_id, adhesion=True)
-    client = logged_in()
     url = (
         f"/espace/dossiers/{path_id(dossier, dossier_id)}/adhesions/"
         f"{path_id(adhesion, adhesion_id)}/retirer"
     )
 
-    outcome = attempt(
-        app,
-        client,
-        url,
-        submission,
-        token_of(client, f"/espace/dossiers/{dossier_id}"),
-        foreign_token,
-    )
+    client, outcome = space_attempt(url, submission, f"/espace/dossiers/{dossier_id}")
 
     with app.app_context():
         withdrawn = db.session.get(Adhesion, adhesion_id).withdrawn_at is not None
@@ -295,20 +275,12 @@ def test_withdrawing_answers_any_submission_and_ends_only_that_adhesion(
 @settings(max_examples=25, deadline=None, suppress_health_check=HOSTILE_HEALTH_CHECKS)
 @given(dossier=path_ids, submission=submissions({}))
 def test_removing_a_dossier_answers_any_submission_and_removes_it_whole(
-    app, logged_in, foreign_token, subscriber_id, dossier, submission
+    app, space_attempt, subscriber_id, dossier, submission
 ):
     dossier_id, adhesion_id = new_dossier(app, subscriber_id, adhesion=True)
-    client = logged_in()
     url = f"/espace/dossiers/{path_id(dossier, dossier_id)}/supprimer"
 
-    outcome = attempt(
-        app,
-        client,
-        url,
-        submission,
-        token_of(client, f"/espace/dossiers/{dossier_id}/supprimer"),
-        foreign_token,
-    )
+    client, outcome = space_attempt(url, submission, f"/espace/dossiers/{dossier_id}/supprimer")
 
     with app.app_context():
         gone = db.session.get(Dossier, dossier_id) is None
@@ -319,13 +291,9 @@ def test_removing_a_dossier_answers_any_submission_and_removes_it_whole(
 @settings(max_examples=25, deadline=None, suppress_health_check=HOSTILE_HEALTH_CHECKS)
 @given(submission=submissions({}))
 def test_logout_answers_any_submission_and_ends_the_session_only_when_asked(
-    app, logged_in, foreign_token, subscriber_id, submission
+    app, space_attempt, subscriber_id, submission
 ):
-    client = logged_in()
-
-    outcome = attempt(
-        app, client, "/espace/deconnexion", submission, token_of(client, "/espace/"), foreign_token
-    )
+    client, outcome = space_attempt("/espace/deconnexion", submission, "/espace/")
 
     still_in = client.get("/espace/").status_code == 200
     assert still_in == (outcome.location != "/espace/connexion")

@@ -11,7 +11,6 @@ import json
 
 from hypothesis import example, given, settings
 
-from tests.conftest import profile_data
 from tests.hostile.answers import attempt
 from tests.hostile.strategies import (
     HOSTILE_HEALTH_CHECKS,
@@ -20,6 +19,7 @@ from tests.hostile.strategies import (
     Upload,
     submissions,
 )
+from tests.support import profile_data
 from web.domain.text import forbidden_character
 
 STEP_URLS = {

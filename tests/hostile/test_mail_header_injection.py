@@ -8,10 +8,8 @@ from flask_mail import BadHeaderError, Message
 
 from mailer.render import render_mail
 from mailer.smtp import deliver
-from tests.account.conftest import EMAIL, log_in, post_form
-from tests.conftest import PASSWORD
-from tests.dossiers.conftest import page_token
 from tests.hostile.strategies import BCC_INJECTION
+from tests.support import EMAIL, PASSWORD, log_in, page_token, post_form
 from tests.web.pages import refusal
 from web.extensions import db
 from web.models import Dossier

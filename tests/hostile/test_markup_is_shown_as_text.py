@@ -16,10 +16,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from mailer.render import TEMPLATES, render_mail
-from tests.account.conftest import EMAIL, log_in, post_form
-from tests.conftest import code_from
-from tests.dossiers.conftest import page_token
 from tests.hostile.strategies import MARKUP
+from tests.support import EMAIL, code_from, log_in, page_token, post_form
 from tests.web.pages import refusal
 from web.core.registration_pdf import registration_form_html
 from web.extensions import db

@@ -14,9 +14,8 @@ import json
 import pytest
 from werkzeug.datastructures import FileStorage
 
-from tests.conftest import PASSWORD, profile_data
 from tests.hostile.answers import check_answer, counts
-from tests.hostile.conftest import EMAIL, token_of
+from tests.support import EMAIL, PASSWORD, profile_data, token_of
 from tests.web.pages import Page
 
 UNSUPPORTED = "Ces données ne peuvent être envoyées que par le formulaire de la page."

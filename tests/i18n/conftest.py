@@ -7,59 +7,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD, WizardActions, code_from, csrf_token
-from tests.i18n.english import EMAIL, PROFILE
+from tests.i18n.english import EMAIL, english_browser, sign_up_in_english
+from tests.support import PASSWORD, code_from, post_form
 from web.extensions import db
 from web.models import Registration
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "app_config(**overrides): settings this test's app is built with"
-    )
-
-
-@pytest.fixture
-def app_config(app_config: dict, request: pytest.FixtureRequest) -> dict:
-    """The shared overrides, plus those of the test's `app_config` marker."""
-    for marker in request.node.iter_markers("app_config"):
-        app_config.update(marker.kwargs)
-    return app_config
-
-
-def english_browser(app: Flask) -> FlaskClient:
-    """A new browser that chose English with the switch (its `lang` cookie)."""
-    client = app.test_client()
-    response = client.get("/langue/en")
-    assert response.status_code == 302
-    return client
 
 
 @pytest.fixture
 def english(app: Flask) -> FlaskClient:
     """A browser in English."""
     return english_browser(app)
-
-
-def post_form(
-    client: FlaskClient, url: str, data: dict, follow: bool = False, action: str | None = None
-):
-    """GET the page for its CSRF token, then POST the form (to `action` when given)."""
-    page = client.get(url)
-    return client.post(
-        action or url,
-        data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data},
-        follow_redirects=follow,
-    )
-
-
-def sign_up_in_english(client: FlaskClient, email: str = EMAIL, **overrides):
-    """The four steps in English, validated; returns the waiting page."""
-    wizard = WizardActions(client)
-    wizard.accept_terms()
-    wizard.credentials(email=email)
-    wizard.post("/inscription/etape-3", {**PROFILE, **overrides})
-    return wizard.confirm(follow=True)
 
 
 @pytest.fixture

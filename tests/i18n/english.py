@@ -15,7 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
+from flask import Flask
+from flask.testing import FlaskClient
 
+from tests.support import WizardActions
 from tests.web.pages import Node, Page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,3 +171,20 @@ def pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
 
     return collapse(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages))
+
+
+def english_browser(app: Flask) -> FlaskClient:
+    """A new browser that chose English with the switch (its `lang` cookie)."""
+    client = app.test_client()
+    response = client.get("/langue/en")
+    assert response.status_code == 302
+    return client
+
+
+def sign_up_in_english(client: FlaskClient, email: str = EMAIL, **overrides):
+    """The four steps in English, validated; returns the waiting page."""
+    wizard = WizardActions(client)
+    wizard.accept_terms()
+    wizard.credentials(email=email)
+    wizard.post("/inscription/etape-3", {**PROFILE, **overrides})
+    return wizard.confirm(follow=True)

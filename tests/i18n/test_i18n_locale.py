@@ -11,8 +11,7 @@ from flask import Flask, render_template_string
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from tests.i18n.conftest import english_browser
-from tests.i18n.english import EMAIL
+from tests.i18n.english import EMAIL, english_browser
 from tests.web.pages import Page
 from web.extensions import db
 from web.models import Registration
@@ -150,7 +149,7 @@ def test_dates_and_times_are_written_the_english_way(app: Flask):
 
 
 def test_the_language_of_the_sign_up_becomes_the_language_of_the_mails(app, run_worker):
-    from tests.i18n.conftest import sign_up_in_english
+    from tests.i18n.english import sign_up_in_english
 
     sign_up_in_english(english_browser(app))
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import PASSWORD, WizardActions, code_from
-from tests.i18n.conftest import english_browser, post_form, sign_up_in_english
-from tests.i18n.english import EMAIL, PROFILE, english_mail
+from tests.i18n.english import EMAIL, PROFILE, english_browser, english_mail, sign_up_in_english
+from tests.support import PASSWORD, WizardActions, code_from, post_form
 
 LINK = re.compile(r"https?://\S+/recuperation/reinitialiser\?jeton=[^\s\"<>]+")
 DEADLINE = re.compile(r"valid until \d{1,2} [A-Z][a-z]+ \d{4} at \d\d:\d\d \(Paris time\)\.")

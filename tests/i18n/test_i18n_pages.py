@@ -14,15 +14,16 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import PASSWORD, WizardActions, code_from
-from tests.i18n.conftest import english_browser, post_form, sign_up_in_english
 from tests.i18n.english import (
     EMAIL,
     PROFILE,
     assert_english,
+    english_browser,
     english_page,
     pdf_text,
+    sign_up_in_english,
 )
+from tests.support import PASSWORD, WizardActions, code_from, post_form
 
 LINK = re.compile(r"https?://\S+/recuperation/reinitialiser\?jeton=[^\s\"<>]+")
 ANY_CSRF = re.compile(r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"')

@@ -6,7 +6,7 @@ import html
 
 from flask import Flask
 
-from tests.conftest import csrf_token
+from tests.support import csrf_token
 from tests.web.pages import Page
 
 TOO_MANY = "Vous avez fait trop de demandes."

@@ -10,8 +10,8 @@ import pytest
 import time_machine
 
 from tests.activation.helpers import ACTIVATED, REFUSED, mails_to
-from tests.conftest import WizardActions, code_from
 from tests.limits.helpers import Browser, documentation_ip, is_rate_limited, text
+from tests.support import WizardActions, code_from
 from web.core.secrets import codes
 
 EMAIL = "helene.lefevre@example.com"

@@ -14,11 +14,10 @@ from sqlalchemy import select
 
 from mailer import daily_cap, delivery, jobs
 from mailer.smtp import MailDeliveryError
-from tests.account.conftest import EMAIL, log_in, post_form
 from tests.account.spaces import frozen_clock
 from tests.activation.helpers import ACTIVATED, activate, mails_to
-from tests.conftest import PASSWORD, WizardActions, code_from
 from tests.limits.helpers import Browser, documentation_ip
+from tests.support import EMAIL, PASSWORD, WizardActions, code_from, log_in, post_form
 from web.domain.masking import mask_email
 from web.extensions import db
 from web.models import MailOutbox, Registration

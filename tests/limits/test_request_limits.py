@@ -11,8 +11,8 @@ import redis as redis_lib
 
 from tests.account.spaces import ask_for_reset_link, frozen_clock
 from tests.activation.helpers import REFUSED
-from tests.conftest import WizardActions
 from tests.limits.helpers import TOO_MANY, Browser, documentation_ip, is_rate_limited, text
+from tests.support import WizardActions
 from web import create_app
 from web.extensions import db, limiter
 

@@ -2,51 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import Engine, MetaData, text
 
-from web import create_app
+from tests.apps import drop_everything
+from tests.observability.helpers import METRICS_TOKEN, samples
 from web.extensions import db
-
-METRICS_TOKEN = "obs-metrics-token-for-tests"  # noqa: S105 - a test value
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "app_config(**overrides): settings this test's app is built with"
-    )
 
 
 @pytest.fixture
-def app_config(app_config: dict, request: pytest.FixtureRequest) -> dict:
-    """The shared overrides, a metrics token, plus those of the test's `app_config` marker."""
+def app_config(app_config: dict) -> dict:
+    """The shared overrides and a metrics token."""
     app_config["METRICS_TOKEN"] = METRICS_TOKEN
-    for marker in request.node.iter_markers("app_config"):
-        app_config.update(marker.kwargs)
     return app_config
-
-
-def drop_everything(engine: Engine) -> None:
-    """Drop every table, alembic_version included (and PostgreSQL's enum types)."""
-    existing = MetaData()
-    existing.reflect(bind=engine)
-    existing.drop_all(bind=engine)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            for (name,) in connection.execute(
-                text(
-                    "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-                    "WHERE n.nspname = current_schema() AND t.typtype = 'e'"
-                )
-            ):
-                connection.execute(text(f'DROP TYPE IF EXISTS "{name}" CASCADE'))
 
 
 @pytest.fixture
@@ -63,28 +35,6 @@ def migrated(app: Flask) -> Iterator[Flask]:
         drop_everything(db.engine)
 
 
-@contextlib.contextmanager
-def other_app(config: dict) -> Iterator[Flask]:
-    """A second app (other settings) whose connections are closed afterwards."""
-    built = create_app(config)
-    try:
-        yield built
-    finally:
-        with built.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        built.extensions["redis"].close()
-
-
-def samples(text_body: str) -> dict[tuple[str, frozenset], float]:
-    """Every sample of a Prometheus text, by name and labels (parsed by prometheus_client)."""
-    found = {}
-    for family in text_string_to_metric_families(text_body):
-        for sample in family.samples:
-            found[(sample.name, frozenset(sample.labels.items()))] = sample.value
-    return found
-
-
 @pytest.fixture
 def scrape(client) -> Callable[[], dict]:
     """GET /metrics with the token; its samples."""
@@ -95,11 +45,6 @@ def scrape(client) -> Callable[[], dict]:
         return samples(response.get_data(as_text=True))
 
     return scrape
-
-
-def value(found: dict, name: str, **labels: str) -> float:
-    """One sample's value (0 when the series is absent)."""
-    return found.get((name, frozenset(labels.items())), 0.0)
 
 
 @pytest.fixture

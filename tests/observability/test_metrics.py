@@ -9,9 +9,10 @@ import pytest
 from flask import Flask
 
 from tests.activation.helpers import EMAIL, activate, activated_number
-from tests.conftest import code_from
-from tests.observability.conftest import METRICS_TOKEN, other_app, samples, value
+from tests.apps import other_app
+from tests.observability.helpers import METRICS_TOKEN, samples, value
 from tests.observability.test_readyz import closed_redis_url
+from tests.support import code_from
 from web.models import MailKind
 
 REQUESTS = "espace_pro_http_request_duration_seconds_count"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.observability.conftest import METRICS_TOKEN, samples, value
+from tests.observability.helpers import METRICS_TOKEN, samples, value
 from tests.test_compose_stack import ROOT, compose_services, free_port
 
 BATCH = 24

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 
-from tests.observability.conftest import other_app
+from tests.apps import other_app
 from web.core.request_log import REQUEST_ID_HEADER
 from web.extensions import db
 
@@ -33,26 +34,28 @@ def assert_plain_answer(response) -> dict:
     return json.loads(body)
 
 
-def test_a_migrated_database_with_redis_is_ready(migrated: Flask):
-    response = migrated.test_client().get("/readyz")
+@pytest.mark.parametrize(
+    ("schema", "status", "readiness", "migrations"),
+    [
+        # The migrated fixture runs the migrations: alembic_version at the head.
+        ("migrated", 200, "ready", "ok"),
+        # The app fixture builds the tables from the models: no alembic_version at all.
+        ("app", 503, "unavailable", "not at head"),
+    ],
+    ids=["a_migrated_database_with_redis_is_ready", "a_schema_built_without_the_migrations"],
+)
+def test_readiness_follows_the_migrations(
+    request: pytest.FixtureRequest, schema: str, status: int, readiness: str, migrations: str
+):
+    response = request.getfixturevalue(schema).test_client().get("/readyz")
 
-    assert response.status_code == 200
+    assert response.status_code == status
     assert assert_plain_answer(response) == {
-        "status": "ready",
-        "checks": {"database": "ok", "migrations": "ok", "redis": "ok"},
+        "status": readiness,
+        "checks": {"database": "ok", "migrations": migrations, "redis": "ok"},
     }
-    assert response.headers[REQUEST_ID_HEADER]
-
-
-def test_a_schema_built_without_the_migrations_is_not_ready(app: Flask):
-    # The app fixture builds the tables from the models: no alembic_version at all.
-    response = app.test_client().get("/readyz")
-
-    assert response.status_code == 503
-    assert assert_plain_answer(response) == {
-        "status": "unavailable",
-        "checks": {"database": "ok", "migrations": "not at head", "redis": "ok"},
-    }
+    if schema == "migrated":
+        assert response.headers[REQUEST_ID_HEADER]
 
 
 def test_a_database_one_migration_behind_is_not_ready(migrated: Flask):

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.activation.helpers import EMAIL, activate, activated_number
-from tests.conftest import PASSWORD, code_from
+from tests.support import PASSWORD, code_from
 from web.core.request_log import REQUEST_ID_HEADER
 from web.domain.masking import mask_email
 from worker import LOG_FORMAT, JobContext

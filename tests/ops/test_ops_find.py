@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests.activation.helpers import activate, activated_number
-from tests.conftest import code_from
-from tests.ops.conftest import EMAIL, MASKED
+from tests.ops.helpers import EMAIL, MASKED
+from tests.support import code_from
 
 START = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
 

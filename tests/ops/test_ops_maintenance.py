@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests.activation.helpers import activate, activated_number, mails_to
-from tests.conftest import code_from
-from tests.ops.conftest import EMAIL, SECOND_EMAIL
+from tests.ops.helpers import EMAIL, SECOND_EMAIL
+from tests.support import code_from
 from web.core.outbox import RETRY_INTERVALS
 from web.core.subscribers import PERSONAL_COLUMNS
 from web.models import MailOutbox, Registration

@@ -12,9 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-from tests.ops.conftest import EMAIL, SECOND_EMAIL
+from tests.ops.helpers import EMAIL, SECOND_EMAIL
+from tests.support import OUTSIDE_SETTINGS
 from tests.test_compose_stack import SECRET_KEY, compose_services, service_environment
-from tests.test_devserver import OUTSIDE_SETTINGS, STOP_SECONDS, DevServer
+from tests.test_devserver import STOP_SECONDS, DevServer
 from web.embedded_redis import URL_FILE, EmbeddedRedis, published_url
 from web.ops.output import without_password
 

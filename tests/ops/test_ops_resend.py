@@ -9,8 +9,8 @@ from rq.job import Job
 
 from mailer.maintenance import expire_registrations
 from tests.activation.helpers import activate, activated_number, mails_to
-from tests.conftest import code_from
-from tests.ops.conftest import EMAIL, MASKED
+from tests.ops.helpers import EMAIL, MASKED
+from tests.support import code_from
 from web.models import MailOutbox, Registration
 
 START = datetime(2026, 9, 1, 7, 0, tzinfo=UTC)

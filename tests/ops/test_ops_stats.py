@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.activation.helpers import activate, activated_number
-from tests.conftest import code_from
-from tests.ops.conftest import EMAIL, SECOND_EMAIL
+from tests.ops.helpers import EMAIL, SECOND_EMAIL
+from tests.support import code_from
 
 ZERO = {"sign_ups": 0, "activations": 0, "expiries": 0, "mails_sent": 0, "mail_failures": 0}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.ops.conftest import EMAIL, MASKED, SECOND_EMAIL
+from tests.ops.helpers import EMAIL, MASKED, SECOND_EMAIL
 from web.extensions import db
 
 START = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)

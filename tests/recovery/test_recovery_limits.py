@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from tests.account.conftest import EMAIL, log_in, post_form
 from tests.account.spaces import (
     answer_question,
     ask_for_reset_link,
@@ -12,7 +11,7 @@ from tests.account.spaces import (
     page,
     without_csrf,
 )
-from tests.conftest import PASSWORD, csrf_token
+from tests.support import EMAIL, PASSWORD, csrf_token, log_in, post_form
 from web.recovery.routes import LOCK_KEY
 
 LOCKED = (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from tests.account.conftest import EMAIL, post_form
 from tests.account.spaces import (
     ask_for_reset_link,
     browser,
@@ -16,6 +15,7 @@ from tests.account.spaces import (
     text_of,
     without_csrf,
 )
+from tests.support import EMAIL, post_form
 from web.recovery.routes import FLOW_KEY
 
 URL = "/recuperation/mot-de-passe"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.account.conftest import EMAIL, post_form
 from tests.account.spaces import browser, page, text_of, without_csrf
+from tests.support import EMAIL, post_form
 from tests.web.journeys import sign_up_in_new_browser
 
 URL = "/recuperation/numero"

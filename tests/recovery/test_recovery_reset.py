@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-from tests.account.conftest import EMAIL, log_in, post_form
 from tests.account.spaces import (
     answer_question,
     ask_for_reset_link,
@@ -18,7 +17,7 @@ from tests.account.spaces import (
     page,
     text_of,
 )
-from tests.conftest import PASSWORD
+from tests.support import EMAIL, PASSWORD, log_in, post_form
 
 NEW_PASSWORD = "Heron58Quartz"
 INVALID = "Ce lien n'est pas valide ou a déjà été utilisé."

@@ -12,17 +12,15 @@ from dataclasses import dataclass
 import pytest
 from rq.job import Job
 
-from tests.account.conftest import EMAIL, log_in, post_form
 from tests.account.spaces import (
     answer_question,
     ask_for_reset_link,
     browser,
     choose_new_password,
-    found_in_database,
-    found_in_redis,
     session_of,
 )
-from tests.conftest import PASSWORD
+from tests.scans import found_in_database, found_in_redis
+from tests.support import EMAIL, PASSWORD, log_in, post_form
 from web.domain.trust import normalise_answer
 
 CHANGED_PASSWORD = "Heron58Quartz"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.account.conftest import EMAIL, log_in
 from tests.account.spaces import (
     answer_question,
     ask_for_reset_link,
@@ -13,6 +12,7 @@ from tests.account.spaces import (
     choose_new_password,
     page,
 )
+from tests.support import EMAIL, log_in
 from web.domain.passwords import COMMON_WITH_DIGITS, WEAK_PERSONAL, WEAK_SEQUENCE
 
 

@@ -1,74 +1,10 @@
-"""Helpers for the hardening tests: an active space made in the DB, Set-Cookie parsing."""
+"""Helpers for the hardening tests: Set-Cookie parsing, forms posted with a browser's Referer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from flask import Flask
 from flask.testing import FlaskClient
-
-from tests.account.conftest import log_in
-from tests.conftest import PASSWORD
-from web.core.secrets.hashing import hash_secret, hasher
-from web.core.terms import TERMS_VERSION
-from web.extensions import db
-from web.models import Dossier, Registration, RegistrationState
-
-EMAIL = "helene.lefevre@example.com"
-SUBSCRIBER_NUMBER = "20263100000001"
-
-
-def make_active_space(app: Flask, with_dossier: bool = False) -> tuple[int, int | None]:
-    """Insert an active space (and one dossier); return (registration id, dossier id)."""
-    with app.app_context():
-        now = datetime(2026, 11, 2, 9, 30)
-        registration = Registration(
-            state=RegistrationState.ACTIVE,
-            email=EMAIL,
-            password_hash=hash_secret(hasher(), PASSWORD),
-            terms_version=TERMS_VERSION,
-            terms_accepted_at=now,
-            civility="mme",
-            last_name="Lefèvre",
-            first_name="Hélène",
-            foreign_company=False,
-            company_id="732829320",
-            phone="+33612345678",
-            contact_email=EMAIL,
-            street_number="12 bis",
-            street_type="rue",
-            street_name="des Lilas",
-            postal_code="75011",
-            city="Paris",
-            country="FR",
-            trust_question="first_pet",
-            trust_answer_hash=hash_secret(hasher(), "caramel des pres"),
-            created_at=now,
-            code_sent_at=now,
-            activated_at=now,
-            subscriber_number=SUBSCRIBER_NUMBER,
-        )
-        db.session.add(registration)
-        db.session.flush()
-        dossier_id = None
-        if with_dossier:
-            dossier = Dossier(
-                registration_id=registration.id, siren="732829320", label="Boulangerie des Lilas"
-            )
-            db.session.add(dossier)
-            db.session.flush()
-            dossier_id = dossier.id
-        db.session.commit()
-        return registration.id, dossier_id
-
-
-def logged_in(client: FlaskClient, **kwargs) -> FlaskClient:
-    """Log the client in through the login page; fail loudly if that did not work."""
-    response = log_in(client, email=EMAIL, **kwargs)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    assert response.headers["Location"].endswith("/espace/")
-    return client
 
 
 @dataclass(frozen=True)
@@ -111,7 +47,7 @@ def browser_referer(page_url: str, policy: str | None) -> str | None:
 
 def submit_like_a_browser(client: FlaskClient, url: str, data: dict, **kwargs):
     """GET the form, then POST it with the Referer a browser would send under the page's policy."""
-    from tests.conftest import csrf_token
+    from tests.support import csrf_token
 
     page = client.get(url, **kwargs)
     assert page.status_code == 200, (url, page.status_code)

@@ -8,12 +8,9 @@ from email.utils import parsedate_to_datetime
 import pytest
 import time_machine
 
-from tests.security.accounts import (
-    logged_in,
-    make_active_space,
-    set_cookies,
-    submit_like_a_browser,
-)
+from tests.factories import create_active_space
+from tests.security.accounts import set_cookies, submit_like_a_browser
+from tests.support import logged_in
 from tests.web.pages import Page
 from web import config as settings
 
@@ -107,7 +104,7 @@ def test_the_environment_ties_the_cookie_lifetime_to_the_absolute_session_limit(
     ids=["default-12h", "capped-1h"],
 )
 def test_the_login_cookie_expires_no_later_than_the_absolute_session_limit(app, client, lifetime):
-    make_active_space(app)
+    create_active_space(app)
     with time_machine.travel(NOW, tick=False):
         client.get("/espace/connexion")
         logged_in(client)

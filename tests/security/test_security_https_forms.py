@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.security.accounts import EMAIL, SUBSCRIBER_NUMBER, make_active_space
+from tests.factories import create_active_space
 from tests.security.accounts import submit_like_a_browser as submit
+from tests.support import EMAIL, PASSWORD, SUBSCRIBER_NUMBER
 from tests.web.pages import Page
 
 HTTPS = {"base_url": "https://espace-pro.example.com"}
@@ -47,7 +47,7 @@ EXPIRED_FORM = "Le formulaire a expiré ou n'est plus valide."
 def test_a_form_submitted_over_https_from_its_own_page_is_accepted(
     app, client, url, data, heading, text
 ):
-    make_active_space(app)
+    create_active_space(app)
 
     response = submit(client, url, data, **HTTPS)
 
@@ -59,7 +59,7 @@ def test_a_form_submitted_over_https_from_its_own_page_is_accepted(
 
 
 def test_a_secure_post_without_referer_is_still_refused(client):
-    from tests.conftest import csrf_token
+    from tests.support import csrf_token
 
     token = csrf_token(client.get("/recuperation/numero", **HTTPS).get_data(as_text=True))
 

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from flask import Flask
 
+from tests.apps import other_app as built
 from web import create_app
-from web.extensions import db
 
 STRONG_SECRET = "Vq3xT9mK2pL7wR4nB8cF1hJ6dS5gZ0yE"  # 32 characters, the minimum
 PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": STRONG_SECRET, "DEV_MAILBOX_DIR": None}
-
-
-@contextmanager
-def built(config: dict) -> Iterator[Flask]:
-    """An app built from the config, its connections closed afterwards."""
-    app = create_app(config)
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        app.extensions["redis"].close()
 
 
 @pytest.fixture(autouse=True)

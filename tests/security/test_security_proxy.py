@@ -7,7 +7,8 @@ import re
 import pytest
 from flask import Flask, request
 
-from tests.security.accounts import logged_in, make_active_space
+from tests.factories import create_active_space
+from tests.support import logged_in
 from web import create_app
 
 PROXY = "198.51.100.7"  # the TLS proxy: what the WSGI server sees as the peer
@@ -42,7 +43,7 @@ def forwarded_headers() -> dict:
 
 def login_ip_in_history(app: Flask) -> str:
     """Log in from behind the proxy; the IP the « Historique » page shows for the login."""
-    make_active_space(app)
+    create_active_space(app)
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = PROXY
     client.environ_base["HTTP_X_FORWARDED_FOR"] = f"{SPOOFED}, {CLIENT}"

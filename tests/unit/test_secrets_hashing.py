@@ -1,4 +1,4 @@
-"""Unit tests for web.domain.secrets_hashing."""
+"""Unit tests for web.core.secrets.hashing."""
 
 from __future__ import annotations
 

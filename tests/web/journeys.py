@@ -8,7 +8,7 @@ from datetime import datetime
 import time_machine
 from flask import Flask
 
-from tests.conftest import PASSWORD, WizardActions
+from tests.support import PASSWORD, WizardActions
 
 
 def sign_up_in_new_browser(
@@ -20,7 +20,4 @@ def sign_up_in_new_browser(
     """
     wizard = WizardActions(app.test_client())
     with time_machine.travel(at, tick=False) if at else nullcontext():
-        wizard.accept_terms()
-        wizard.credentials(email=email, password=password)
-        wizard.profile(**profile)
-        return wizard.confirm(follow=True)
+        return wizard.complete(email, password, **profile)

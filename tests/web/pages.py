@@ -217,3 +217,11 @@ def refusal(response, field_name: str) -> str:
     for entry in entries:
         assert entry.partition(" : ")[2] in message
     return message
+
+
+def shown(response, h1: str) -> Page:
+    """The page of a 200 answer whose <h1> reads `h1`."""
+    page = Page(response)
+    assert response.status_code == 200
+    assert page.h1 == h1
+    return page

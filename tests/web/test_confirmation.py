@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from argon2 import PasswordHasher
 
-from tests.conftest import PASSWORD, csrf_token
+from tests.support import PASSWORD, csrf_token
 from tests.web.pages import Page
 from web.core.terms import TERMS_VERSION
 from web.models import MailOutbox, Registration

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD, csrf_token, profile_data
+from tests.support import PASSWORD, csrf_token, profile_data
 from tests.web.pages import Page, refusal
 from web.models import MailOutbox, Registration
 
@@ -31,13 +31,6 @@ STEP_3_LIMITS = {
 }
 STEP_3_CHOICES = ["civility", "street_type", "country", "trust_question"]
 FORBIDDEN_CHARACTER = "Ce champ contient un caractère non autorisé."
-
-
-@pytest.fixture
-def at_step_3(wizard):
-    wizard.accept_terms()
-    wizard.credentials()
-    return wizard
 
 
 def french_page(response) -> Page:

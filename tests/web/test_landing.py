@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.web.pages import Page
+from tests.web.pages import Page, shown
 
 STEPS = [
     "1ère étape : accepter les conditions générales",
@@ -13,11 +13,7 @@ STEPS = [
 
 
 def test_landing_page_is_professionnels_with_the_create_my_space_link(client):
-    response = client.get("/")
-
-    page = Page(response)
-    assert response.status_code == 200
-    assert page.h1 == "Professionnels"
+    page = shown(client.get("/"), "Professionnels")
     assert page.link_to("Créer mon espace / adhérer aux services en ligne") == "/creer-mon-espace"
 
 
@@ -33,8 +29,7 @@ def test_create_my_space_link_leads_to_the_subscription_page(client):
 
     response = client.get(landing.link_to("Créer mon espace / adhérer aux services en ligne"))
 
-    assert response.status_code == 200
-    assert Page(response).h1 == "Création de votre espace abonné"
+    shown(response, "Création de votre espace abonné")
 
 
 def test_subscription_page_lists_exactly_the_four_steps_in_order(client):
@@ -67,16 +62,11 @@ def test_create_the_space_link_opens_the_first_step(client):
 
     response = client.get(subscription.link_to("Créez l'espace pour un collaborateur"))
 
-    assert response.status_code == 200
-    assert Page(response).h1 == "1ère étape : acceptez les conditions générales"
+    shown(response, "1ère étape : acceptez les conditions générales")
 
 
 def test_terms_page_shows_the_conditions_generales(client):
-    response = client.get("/conditions-generales")
-
-    page = Page(response)
-    assert response.status_code == 200
-    assert page.h1 == "Conditions générales d'utilisation"
+    page = shown(client.get("/conditions-generales"), "Conditions générales d'utilisation")
     assert "Objet du service" in page.text
     assert "valable 48 heures" in page.text
     assert page.link_to("Retour à la 1ère étape") == "/inscription/etape-1"

@@ -11,19 +11,13 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import Engine, MetaData, insert, inspect
+from sqlalchemy import Engine, insert, inspect
 from sqlalchemy.exc import IntegrityError
 
+from tests.apps import drop_everything
 from web import create_app
 from web.extensions import db
 from web.models import Registration, utcnow
-
-
-def drop_everything(engine: Engine) -> None:
-    """Drop every table the database has, alembic_version included."""
-    existing = MetaData()
-    existing.reflect(bind=engine)
-    existing.drop_all(bind=engine)
 
 
 def table_names(engine: Engine) -> set[str]:

@@ -3,88 +3,29 @@
 from __future__ import annotations
 
 import logging
-import zlib
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import MetaData, select
 
-from tests.conftest import PASSWORD
+from tests.scans import found_in_database, redis_texts
+from tests.scans import found_in_redis as scanned_redis
+from tests.support import PASSWORD
 from tests.web.journeys import sign_up_in_new_browser
 from web.domain.trust import normalise_answer
-from web.extensions import db
 
 ANSWER = "Caramel des Prés"
 SECOND_PASSWORD = "Pluvier73Ocre"
 SECRETS = [PASSWORD, ANSWER, normalise_answer(ANSWER), SECOND_PASSWORD]
 
 
-def database_values(app) -> Iterator[tuple[str, str]]:
-    """Every value of every column of every table in the database, as (where, text)."""
-    with app.app_context():
-        reflected = MetaData()
-        reflected.reflect(bind=db.engine)
-        assert {table.name for table in db.metadata.sorted_tables} <= set(reflected.tables)
-        with db.engine.connect() as connection:
-            for table in reflected.sorted_tables:
-                for row in connection.execute(select(table)).mappings():
-                    for column, value in row.items():
-                        yield f"{table.name}.{column}", str(value)
-
-
-def _unpacked(value: bytes) -> Iterator[bytes]:
-    """The value, and its zlib-decompressed form when it is compressed (RQ job data)."""
-    yield value
-    try:
-        decompressed = zlib.decompress(value)
-    except zlib.error:
-        return
-    yield decompressed
-
-
 def redis_values(redis_client) -> Iterator[tuple[str, bytes]]:
-    """Every key and value in Redis, whatever its type, as (key, bytes)."""
-    for key in redis_client.scan_iter(count=1000):
-        name = key.decode()
-        kind = redis_client.type(key).decode()
-        if kind == "string":
-            values = [redis_client.get(key)]
-        elif kind == "hash":
-            values = [part for pair in redis_client.hgetall(key).items() for part in pair]
-        elif kind == "list":
-            values = redis_client.lrange(key, 0, -1)
-        elif kind == "set":
-            values = list(redis_client.smembers(key))
-        elif kind == "zset":
-            values = [member for member, _ in redis_client.zrange(key, 0, -1, withscores=True)]
-        elif kind == "stream":
-            values = [
-                part
-                for _, fields in redis_client.xrange(key)
-                for pair in fields.items()
-                for part in pair
-            ]
-        else:
-            pytest.fail(f"unexpected Redis type {kind} for {name}")
-        yield name, key
-        for value in values:
-            for unpacked in _unpacked(value):
-                yield name, unpacked
-
-
-def found_in_database(app, text: str) -> list[str]:
-    """Where ``text`` appears in the database (case-insensitive)."""
-    return [where for where, value in database_values(app) if text.casefold() in value.casefold()]
+    """Every key and value in Redis, whatever its type (streams too), as (key, bytes)."""
+    return redis_texts(redis_client, strict=True)
 
 
 def found_in_redis(redis_client, text: str) -> list[str]:
     """Where ``text`` appears in Redis (case-insensitive, compressed job data included)."""
-    needle = text.casefold().encode()
-    return [
-        key
-        for key, value in redis_values(redis_client)
-        if needle in value.decode("utf-8", "replace").casefold().encode()
-    ]
+    return scanned_redis(redis_client, text, strict=True)
 
 
 def complete_sign_up(wizard):

@@ -83,6 +83,16 @@ def test_the_owner_is_owed_an_already_registered_mail(app, rows, mail_queue):
     assert job.kwargs == {}
 
 
+def sign_up_again_after(app, state: str) -> None:
+    """Sign up, move the registration to `state`, then sign up again with the same address."""
+    sign_up(app, EMAIL)
+    with app.app_context():
+        db.session.execute(update(Registration).values(state=state))
+        db.session.commit()
+
+    sign_up(app, EMAIL)
+
+
 def test_the_existing_space_keeps_its_password(app, rows):
     sign_up(app, EMAIL)
     (before,) = rows(Registration)
@@ -95,24 +105,14 @@ def test_the_existing_space_keeps_its_password(app, rows):
 
 
 def test_an_active_space_also_gets_the_already_registered_mail(app, rows):
-    sign_up(app, EMAIL)
-    with app.app_context():
-        db.session.execute(update(Registration).values(state="active"))
-        db.session.commit()
-
-    sign_up(app, EMAIL)
+    sign_up_again_after(app, "active")
 
     assert len(rows(Registration)) == 1
     assert [row.kind for row in rows(MailOutbox)] == ["activation_code", "already_registered"]
 
 
 def test_an_expired_registration_frees_the_address(app, rows):
-    sign_up(app, EMAIL)
-    with app.app_context():
-        db.session.execute(update(Registration).values(state="expired"))
-        db.session.commit()
-
-    sign_up(app, EMAIL)
+    sign_up_again_after(app, "expired")
 
     registrations = rows(Registration)
     assert [row.state for row in registrations] == ["expired", "pending"]

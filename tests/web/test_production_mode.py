@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from flask import Flask
 
+from tests.apps import other_app as built
 from web import create_app
-from web.extensions import db
-
-
-@contextmanager
-def built(config: dict) -> Iterator[Flask]:
-    """An app built from the config, its connections closed afterwards."""
-    app = create_app(config)
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        app.extensions["redis"].close()
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ import time_machine
 from flask import Flask
 from pypdf import PdfReader
 
-from tests.conftest import PASSWORD
+from tests.factories import build_registration
+from tests.support import PASSWORD
 from web.core.registration_pdf import (
     RefusingURLFetcher,
     html_to_pdf,
@@ -30,36 +31,21 @@ A4_POINTS = (595, 842)
 
 def make_registration(app: Flask, **overrides) -> Registration:
     """An active registration with every field filled, hashed as the wizard stores them."""
-    with app.app_context():
-        password_hash = hasher().hash(PASSWORD)
-        answer_hash = hasher().hash(normalise_answer(TRUST_ANSWER))
     fields = {
-        "state": RegistrationState.ACTIVE,
-        "email": "helene.lefevre@example.com",
-        "password_hash": password_hash,
         "terms_version": "2024-01",
         "terms_accepted_at": datetime(2014, 11, 1, 8, 0),
-        "civility": "mme",
-        "last_name": "Lefèvre",
-        "first_name": "Hélène",
-        "foreign_company": False,
-        "company_id": "732829320",
-        "phone": "+33612345678",
         "contact_email": "cabinet.lefevre@example.org",
-        "street_number": "12 bis",
-        "street_type": "rue",
-        "street_name": "des Lilas",
         "address_complement": "Bâtiment B",
-        "postal_code": "75011",
-        "city": "Paris",
-        "country": "FR",
-        "trust_question": "first_pet",
-        "trust_answer_hash": answer_hash,
         "subscriber_number": NUMBER,
         "activated_at": datetime(2014, 11, 2, 9, 30),
+        "created_at": None,
+        "code_sent_at": None,
+        "code_expires_at": None,
     }
-    fields.update(overrides)
-    return Registration(**fields)
+    with app.app_context():
+        fields["password_hash"] = hasher().hash(PASSWORD)
+        fields["trust_answer_hash"] = hasher().hash(normalise_answer(TRUST_ANSWER))
+        return build_registration(**{**fields, **overrides})
 
 
 def pdf_text(pdf: bytes) -> str:

@@ -6,19 +6,17 @@ from datetime import UTC, datetime
 
 import time_machine
 
-from tests.conftest import csrf_token
-from tests.web.pages import Page
+from tests.support import csrf_token
+from tests.web.pages import Page, shown
 from web.core.terms import TERMS_VERSION
 
 REFUSAL = "Il faut accepter au préalable des conditions générales"
 
 
 def test_first_step_shows_the_terms_and_an_unchecked_box(client):
-    response = client.get("/inscription/etape-1")
-
-    page = Page(response)
-    assert response.status_code == 200
-    assert page.h1 == "1ère étape : acceptez les conditions générales"
+    page = shown(
+        client.get("/inscription/etape-1"), "1ère étape : acceptez les conditions générales"
+    )
     assert "Étape 1 sur 4" in page.text
     assert "Objet du service" in page.element_text_of_class("terms-box")
     assert page.link_to("Lire les conditions générales") == "/conditions-generales"

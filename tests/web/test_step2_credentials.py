@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
-from tests.conftest import PASSWORD
+from tests.support import PASSWORD
 from tests.web.pages import Page, refusal
 
 EMAIL = "helene.lefevre@example.com"

@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 from argon2 import PasswordHasher
 
-from tests.conftest import profile_data
+from tests.support import profile_data
 from tests.web.pages import Page, refusal
 
 PERSONAL_ANSWER = "La réponse ne doit pas être votre nom, votre prénom ni votre adresse."
@@ -16,14 +16,6 @@ FOREIGN_ID_RULE = (
     "uniquement des lettres non accentuées et des chiffres."
 )
 BAD_PHONE = "Le numéro de téléphone n'est pas valide."
-
-
-@pytest.fixture
-def at_step_3(wizard):
-    """A visitor who has accepted the terms and chosen credentials."""
-    wizard.accept_terms()
-    wizard.credentials()
-    return wizard
 
 
 def accepted(response) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import WizardActions
+from tests.support import WizardActions
 from tests.web.pages import Page, refusal
 from web.domain.passwords import COMMON_WITH_DIGITS, TOO_COMMON, WEAK_SEQUENCE
 

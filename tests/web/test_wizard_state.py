@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
-from tests.conftest import csrf_token
+from tests.support import credentials_data, csrf_token
 from tests.web.pages import Page, refusal
 from web.models import Registration
 
@@ -60,13 +60,7 @@ def test_posting_a_later_step_first_saves_nothing(client, draft, count):
 
     step_2 = client.post(
         "/inscription/etape-2",
-        data={
-            "csrf_token": token,
-            "email": "helene.lefevre@example.com",
-            "email_confirm": "helene.lefevre@example.com",
-            "password": "Kestrel42Vine",
-            "password_confirm": "Kestrel42Vine",
-        },
+        data={"csrf_token": token, **credentials_data()},
     )
     confirm = client.post("/inscription/confirmation", data={"csrf_token": token})
 
@@ -114,21 +108,23 @@ def test_step_3_after_completing_it_shows_the_saved_values_except_the_answer(cli
 
     assert page.checked("civility", "mme")
     assert not page.checked("civility", "m")
-    assert page.value("last_name") == "Lefèvre"
-    assert page.value("first_name") == "Hélène"
     assert not page.checked("foreign_company")
-    assert page.value("company_id") == "732829320"
-    assert page.value("phone") == "+33612345678"
-    assert page.value("contact_email") == "helene.lefevre@example.com"
-    assert page.value("street_number") == "12 bis"
-    assert page.selected("street_type") == "rue"
-    assert page.value("street_name") == "des Lilas"
-    assert page.value("address_complement") == "Bâtiment B"
-    assert page.value("postal_code") == "75011"
-    assert page.value("city") == "Paris"
-    assert page.selected("country") == "FR"
-    assert page.selected("trust_question") == "first_pet"
-    assert page.value("trust_answer") == ""
+    texts = {
+        "last_name": "Lefèvre",
+        "first_name": "Hélène",
+        "company_id": "732829320",
+        "phone": "+33612345678",
+        "contact_email": "helene.lefevre@example.com",
+        "street_number": "12 bis",
+        "street_name": "des Lilas",
+        "address_complement": "Bâtiment B",
+        "postal_code": "75011",
+        "city": "Paris",
+        "trust_answer": "",
+    }
+    assert {name: page.value(name) for name in texts} == texts
+    choices = {"street_type": "rue", "country": "FR", "trust_question": "first_pet"}
+    assert {name: page.selected(name) for name in choices} == choices
     assert "Caramel" not in page.html
     assert "Laissez vide pour conserver la réponse déjà saisie." in page.text
     assert "required" not in page.control("trust_answer").attrs
@@ -295,13 +291,7 @@ def test_a_step_posted_after_expiry_is_not_saved(client, wizard, draft_key, redi
 
     response = client.post(
         "/inscription/etape-2",
-        data={
-            "csrf_token": token,
-            "email": "helene.lefevre@example.com",
-            "email_confirm": "helene.lefevre@example.com",
-            "password": "Kestrel42Vine",
-            "password_confirm": "Kestrel42Vine",
-        },
+        data={"csrf_token": token, **credentials_data()},
     )
 
     first_step_with_notice(client, response, EXPIRED)
