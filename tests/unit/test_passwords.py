@@ -77,7 +77,8 @@ def test_password_beyond_the_top_ten_thousand_is_not_refused_as_common() -> None
         for word in FREQUENCY_LISTS["passwords"][COMMON_PASSWORDS_COUNT:]
         if word.isascii() and word.isalnum() and 8 <= len(word) <= 20 and "dupont" not in word
     )
-    assert password_problems(rare, EMAIL, DEFAULT) == []
+    # Not refused for being in the top ten thousand (zxcvbn may still judge it weak).
+    assert TOO_COMMON not in password_problems(rare, EMAIL, DEFAULT)
 
 
 def test_password_containing_the_local_part_piece_is_refused() -> None:

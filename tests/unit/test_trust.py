@@ -56,9 +56,15 @@ def test_answer_equal_to_a_personal_value_is_refused(typed: str) -> None:
     assert answer_problems(typed, FORBIDDEN) == [PERSONAL]
 
 
-@pytest.mark.parametrize("typed", ["Hugo", "Jean Dupont", "école de Paris", "Dupont et fils"])
-def test_answer_containing_or_inside_a_personal_value_is_refused(typed: str) -> None:
+@pytest.mark.parametrize("typed", ["Jean Dupont", "Dupont Jean"])
+def test_answer_made_of_two_personal_values_is_refused(typed: str) -> None:
     assert answer_problems(typed, FORBIDDEN) == [PERSONAL]
+
+
+# Issue 12: « Le Petit Prince » is a fair answer for Mr Petit; only equality is guessable.
+@pytest.mark.parametrize("typed", ["Hugo", "école de Paris", "Dupont et fils"])
+def test_answer_merely_containing_or_inside_a_personal_value_is_accepted(typed: str) -> None:
+    assert answer_problems(typed, FORBIDDEN) == []
 
 
 def test_short_personal_value_only_refuses_an_identical_answer() -> None:
