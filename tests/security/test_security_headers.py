@@ -11,7 +11,8 @@ import pytest
 from flask import Flask, url_for
 from werkzeug.routing import IntegerConverter
 
-from tests.security.accounts import SUBSCRIBER_NUMBER, logged_in, make_active_space
+from tests.factories import create_active_space
+from tests.support import SUBSCRIBER_NUMBER, logged_in
 from tests.web.pages import Page
 
 CSP = (
@@ -70,7 +71,7 @@ def every_get_url(app: Flask, values: dict) -> list[tuple[str, str]]:
 @pytest.fixture
 def dossier_id(app: Flask) -> int:
     """An active space with one dossier; the dossier's id."""
-    return make_active_space(app, with_dossier=True)[1]
+    return create_active_space(app, with_dossier=True)[1]
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
@@ -105,8 +106,11 @@ def test_every_get_route_answers_with_the_security_headers(app, client, dossier_
         else:
             assert "Strict-Transport-Security" not in headers, where
         if endpoint in STORABLE:
-            # Unless it shows a message flashed by an earlier redirect (to this visitor only).
-            personal = response.mimetype == "text/html" and Page(response).notices()
+            # Unless it shows a message flashed by an earlier redirect (to this visitor only),
+            # or names the logged-in subscriber in its header.
+            personal = (who == "subscriber" and endpoint != "static") or (
+                response.mimetype == "text/html" and Page(response).notices()
+            )
             assert ("no-store" in headers.get("Cache-Control", "")) == bool(personal), where
         else:
             assert headers.get("Cache-Control") == "no-store", where
