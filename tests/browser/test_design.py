@@ -168,7 +168,7 @@ FOCUS_STYLE = """() => {
 def test_the_keyboard_focus_is_clearly_visible(page: Page, live_stack: LiveStack) -> None:
     accept_terms(page, live_stack)
     seen = set()
-    for _ in range(10):  # skip link, header links, breadcrumb, fields, « Retour », « Valider »
+    for _ in range(12):  # skip link, header links, breadcrumb, fields, « Retour », « Valider »
         page.keyboard.press("Tab")
         focus = page.evaluate(FOCUS_STYLE)
         seen.add(focus["id"])

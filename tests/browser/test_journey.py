@@ -201,7 +201,10 @@ def _download_the_registration_form(page: Page, number: str) -> None:
 
 
 def _log_out(page: Page, live_stack: LiveStack, shoot) -> None:
-    space_menu(page).get_by_role("button", name="Se déconnecter").click()
+    # The way out is in every page's header, beside the subscriber's name.
+    account = page.get_by_role("navigation", name="Votre compte")
+    expect(account).to_contain_text("Hélène Lefèvre")
+    account.get_by_role("button", name="Se déconnecter").click()
     expect(heading(page)).to_have_text("Accédez à votre espace abonné")
     expect(page.locator("main")).to_contain_text("Vous êtes déconnecté.")
     shoot("19-logged-out")
