@@ -63,7 +63,11 @@ def draft_for_step(step: int):
             "warning",
         )
         return None, redirect(url_for(STEP_ENDPOINTS[1]))
-    draft = wizard.load_draft() or wizard.start_draft()
+    draft = wizard.load_draft()
+    if draft is None and step > 1 and wizard.load_receipt() is not None:
+        # Back from the waiting page: this browser's sign-up is made, show where it stands.
+        return None, redirect(url_for("registration.waiting"))
+    draft = draft or wizard.start_draft()
     missing = draft.first_missing_step()
     if step > missing:
         flash(_("Veuillez d'abord compléter l'étape %(step)d.", step=missing), "warning")
