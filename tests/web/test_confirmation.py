@@ -241,7 +241,8 @@ def test_after_valider_the_confirmation_page_is_closed(client, at_confirmation):
 
     response = client.get("/inscription/confirmation")
 
-    assert response.headers["Location"] == "/inscription/etape-1"
+    # Closed: it leads to this sign-up's waiting page (issue 12, point 9), never to a second
+    assert response.headers["Location"] == "/inscription/attente"
 
 
 def test_wizard_pages_are_never_cached(client, at_confirmation):
