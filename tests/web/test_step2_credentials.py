@@ -185,16 +185,38 @@ def test_modifier_with_a_new_password_replaces_the_hash(wizard, draft):
     assert PasswordHasher().verify(draft()["password_hash"], TWENTY)
 
 
-def test_changing_the_address_requires_the_password_again(wizard, draft):
+def test_correcting_the_address_keeps_the_password_left_empty(wizard, draft):
+    # Issue 12: the hint says the fields may be left empty; a typo fix must not force them.
     wizard.accept_terms()
     wizard.credentials()
     kept = draft()
 
     response = wizard.credentials(email="h.lefevre@example.com", password="")
 
-    assert refusal(response, "password") == "Saisissez votre mot de passe."
-    assert draft()["email"] == EMAIL
+    assert response.status_code == 302
+    assert draft()["email"] == "h.lefevre@example.com"
     assert draft()["password_hash"] == kept["password_hash"]
+
+
+def test_correcting_the_address_moves_a_contact_address_that_followed_it(wizard, draft):
+    wizard.accept_terms()
+    wizard.credentials()
+    wizard.profile()
+    assert draft()["profile"]["contact_email"] == EMAIL
+
+    wizard.credentials(email="h.lefevre@example.com", password="")
+
+    assert draft()["profile"]["contact_email"] == "h.lefevre@example.com"
+
+
+def test_correcting_the_address_keeps_a_contact_address_set_apart(wizard, draft):
+    wizard.accept_terms()
+    wizard.credentials()
+    wizard.profile(contact_email="secretariat@example.com")
+
+    wizard.credentials(email="h.lefevre@example.com", password="")
+
+    assert draft()["profile"]["contact_email"] == "secretariat@example.com"
 
 
 def test_changing_the_address_with_a_new_password_is_accepted(wizard, draft):

@@ -74,12 +74,12 @@ class CredentialsForm(FlaskForm):
         self.normalised_email: str | None = None
 
     def keeps_password(self) -> bool:
-        """True when the password fields are left empty on an edit of the same address."""
+        """True when the password fields are left empty on « Modifier », as the hint allows,
+        even when the address is corrected: the password already chosen is kept."""
         return (
             not self.password.data
             and not self.password_confirm.data
             and self.kept_email is not None
-            and self.normalised_email == self.kept_email
         )
 
     def validate_email(self, field) -> None:

@@ -108,6 +108,9 @@ def credentials():
     if form.validate_on_submit():
         if not form.keeps_password():
             draft.password_hash = hash_secret(hasher(), form.password.data)
+        if draft.email and draft.profile.get("contact_email") == draft.email:
+            # The contact address followed the login address: a corrected typo moves both.
+            draft.profile["contact_email"] = form.normalised_email
         draft.email = form.normalised_email
         return next_step(draft)
     return render_template(
