@@ -241,7 +241,7 @@ def test_after_valider_the_confirmation_page_is_closed(client, at_confirmation):
 
     response = client.get("/inscription/confirmation")
 
-    # Closed: it leads to this sign-up's waiting page (issue 12, point 9), never to a second
+    # Closed: it leads to this sign-up's waiting page (issue 12, point 9), not to a new one.
     assert response.headers["Location"] == "/inscription/attente"
 
 
