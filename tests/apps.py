@@ -1,4 +1,4 @@
-"""Apps beside the test's own: built with other settings and closed, schemas dropped whole."""
+"""Apps beside the test's own, built with other settings and closed afterwards."""
 
 from __future__ import annotations
 
@@ -6,26 +6,9 @@ import contextlib
 from collections.abc import Iterator
 
 from flask import Flask
-from sqlalchemy import Engine, MetaData, text
 
 from web import create_app
 from web.extensions import db
-
-
-def drop_everything(engine: Engine) -> None:
-    """Drop every table, alembic_version included (and PostgreSQL's enum types)."""
-    existing = MetaData()
-    existing.reflect(bind=engine)
-    existing.drop_all(bind=engine)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            for (name,) in connection.execute(
-                text(
-                    "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-                    "WHERE n.nspname = current_schema() AND t.typtype = 'e'"
-                )
-            ):
-                connection.execute(text(f'DROP TYPE IF EXISTS "{name}" CASCADE'))
 
 
 @contextlib.contextmanager

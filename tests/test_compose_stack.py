@@ -25,7 +25,7 @@ import requests
 import yaml
 from sqlalchemy import create_engine
 
-from tests.apps import drop_everything
+from bench.stack import drop_everything
 from tests.support import PASSWORD, code_from, csrf_token, profile_data
 
 ROOT = Path(__file__).resolve().parent.parent

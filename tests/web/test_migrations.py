@@ -14,7 +14,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import Engine, insert, inspect
 from sqlalchemy.exc import IntegrityError
 
-from tests.apps import drop_everything
+from bench.stack import drop_everything
 from web import create_app
 from web.extensions import db
 from web.models import Registration, utcnow
