@@ -12,6 +12,7 @@ from flask_mail import Message
 from jinja2 import Environment, FileSystemLoader
 
 from web.core.i18n import LANGUAGES
+from web.core.urls import public_url_for
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -22,6 +23,15 @@ def _environment() -> Environment:
     if "mail_jinja" not in extensions:
         extensions["mail_jinja"] = current_app.jinja_env.overlay(loader=FileSystemLoader(TEMPLATES))
     return extensions["mail_jinja"]
+
+
+def account_links() -> dict[str, str]:
+    """The ways into a space that every notice ends with, as absolute links."""
+    return {
+        "login": public_url_for("account.login"),
+        "forgot_password": public_url_for("recovery.forgot_password"),
+        "forgot_number": public_url_for("recovery.forgot_number"),
+    }
 
 
 # Controls (CR, LF, NUL…) and the Unicode line and paragraph separators.
@@ -46,7 +56,13 @@ def render_mail(
         # Flask-Mail checks again when sending; refusing here keeps the check ours.
         _refuse_control_characters(subject=subject, recipient=recipient)
         env = _environment()
-        context = {"subject": subject, "language": language, **context}
+        context = {
+            "subject": subject,
+            "language": language,
+            "links": account_links(),
+            "contact_email": current_app.config.get("CONTACT_EMAIL"),
+            **context,
+        }
         message = Message(
             subject=subject,
             recipients=[recipient],
