@@ -80,7 +80,7 @@ def hand_off(
         deliver(message)
     except MailDeliveryError as error:
         if capped:
-            daily_cap.release(registration.email)
+            daily_cap.release(message.recipients[0])
         _delivery_failed(registration, rows, error, kind)
         raise
     handed_at = utcnow()
@@ -107,22 +107,32 @@ def mark_sent(rows: list[MailOutbox], sent_at: datetime) -> None:
 def send_once(
     registration_id: int,
     kind: MailKind,
-    build: Callable[[Registration], Message],
+    build: Callable[[Registration, str], Message | None],
     *,
     wanted: Callable[[Registration], bool],
     capped: bool,
 ) -> str:
     """Send the owed mail of this kind once, while `wanted` holds for the registration
-    (within the daily cap of the address when `capped`: mails anyone may ask for)."""
+    (within the daily cap of the address when `capped`: mails anyone may ask for).
+
+    `build` writes it for the registration and the recipient (the latest row's own
+    recipient, or else the registration's address), or returns None when it is no longer
+    wanted after all.
+    """
     registration = db.session.get(Registration, registration_id)
     rows = unsent(registration_id, kind)
     if registration is None or not wanted(registration) or not rows:
         drop_obsolete(rows)
         return "skipped"
     if not already_handed(rows):
-        if capped and not daily_cap.reserve(registration.email):
-            return daily_cap.refuse(rows, registration.email)
-        hand_off(registration, rows, kind, build(registration), capped=capped)
+        recipient = rows[-1].recipient or registration.email
+        message = build(registration, recipient)
+        if message is None:
+            drop_obsolete(rows)
+            return "skipped"
+        if capped and not daily_cap.reserve(recipient):
+            return daily_cap.refuse(rows, recipient)
+        hand_off(registration, rows, kind, message, capped=capped)
     mark_sent(rows, utcnow())
     db.session.commit()
     return "sent"

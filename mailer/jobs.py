@@ -108,10 +108,10 @@ def send_already_registered(registration_id: int) -> str:
     return send_once(
         registration_id,
         MailKind.ALREADY_REGISTERED,
-        lambda registration: render_mail(
+        lambda registration, recipient: render_mail(
             "already_registered",
             subject=_l("Votre demande de création d'espace espace-pro"),
-            recipient=registration.email,
+            recipient=recipient,
             language=registration.preferred_locale,
             registration=registration,
             active=registration.state == RegistrationState.ACTIVE,

@@ -1,8 +1,9 @@
-"""RQ jobs for the subscriber's notices: password changed or reset, reset link, number.
+"""RQ jobs for the subscriber's notices: security changes, reset link, number, and the
+code that proves a new login address.
 
 Like the activation code, each is sent at most once per owed outbox row, even when RQ
-runs the job again (mailer/delivery.py), and only to an active space. Subjects and caps
-come from the catalogue in web/core/notices.py.
+runs the job again (mailer/delivery.py), and only to an active space. Subjects, caps and
+what each security notice says come from the catalogue in web/core/notices.py.
 """
 
 from __future__ import annotations
@@ -10,55 +11,132 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
+
 from mailer.delivery import send_once
 from mailer.render import render_mail
 from web.core.notices import NOTICES
 from web.core.outbox import mail_job
+from web.core.secrets import address_change
 from web.core.secrets.tokens import make_reset_token
 from web.core.urls import public_url_for
-from web.models import MailKind, Registration, RegistrationState, utcnow
+from web.domain.masking import mask_ip
+from web.extensions import db, redis_store
+from web.models import AuditEvent, MailKind, Registration, RegistrationState, utcnow
+
+Context = Callable[[Registration, str], dict[str, Any] | None]
 
 
-def _send_notice(
-    registration_id: int, kind: MailKind, **values: Callable[[Registration], Any]
-) -> str:
-    """Send the owed notice once; each template value is computed from the registration."""
+def _send_notice(registration_id: int, kind: MailKind, context: Context | None = None) -> str:
+    """Send the owed notice once, from its template and the values `context` gives for the
+    registration and the recipient (None: no longer wanted, nothing is sent)."""
     notice = NOTICES[kind]
+
+    def build(registration: Registration, recipient: str):
+        values = context(registration, recipient) if context is not None else {}
+        if values is None:
+            return None
+        return render_mail(
+            values.pop("template", kind.value),
+            subject=notice.subject,
+            recipient=recipient,
+            registration=registration,
+            language=registration.preferred_locale,
+            **values,
+        )
+
     return send_once(
         registration_id,
         kind,
-        lambda registration: render_mail(
-            kind.value,
-            subject=notice.subject,
-            recipient=registration.email,
-            registration=registration,
-            language=registration.preferred_locale,
-            **{name: value(registration) for name, value in values.items()},
-        ),
+        build,
         wanted=lambda registration: registration.state == RegistrationState.ACTIVE,
         capped=notice.capped,
     )
 
 
-def _password_notice(registration_id: int, kind: MailKind) -> str:
-    return _send_notice(
-        registration_id,
-        kind,
-        changed_at=lambda _registration: utcnow(),
-        recovery_url=lambda _registration: public_url_for("recovery.forgot_password"),
+def _latest_event(registration: Registration, kind: str | None) -> AuditEvent | None:
+    """The newest history event of this kind: the change the notice reports."""
+    return db.session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.registration_id == registration.id, AuditEvent.kind == kind)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(1)
     )
+
+
+def _security_notice(registration_id: int, kind: MailKind) -> str:
+    """What changed, when (Paris time), from where (masked IP), and what to do if not them."""
+    notice = NOTICES[kind]
+
+    def context(registration: Registration, _recipient: str) -> dict[str, Any]:
+        event = _latest_event(registration, notice.event)
+        return {
+            "template": "security_notice",
+            "what": notice.what,
+            "event_at": event.created_at if event is not None else utcnow(),
+            "ip": mask_ip(event.ip if event is not None else None),
+            "detail": (event.detail if event is not None else None) or "",
+        }
+
+    return _send_notice(registration_id, kind, context)
 
 
 @mail_job(MailKind.PASSWORD_CHANGED)
 def send_password_changed(registration_id: int) -> str:
     """Tell the subscriber their password was changed from the space."""
-    return _password_notice(registration_id, MailKind.PASSWORD_CHANGED)
+    return _security_notice(registration_id, MailKind.PASSWORD_CHANGED)
 
 
 @mail_job(MailKind.PASSWORD_RESET)
 def send_password_reset(registration_id: int) -> str:
     """Confirm a password reset made through recovery."""
-    return _password_notice(registration_id, MailKind.PASSWORD_RESET)
+    return _security_notice(registration_id, MailKind.PASSWORD_RESET)
+
+
+@mail_job(MailKind.CONTACT_CHANGED)
+def send_contact_changed(registration_id: int) -> str:
+    """Tell the subscriber their contact details were changed."""
+    return _security_notice(registration_id, MailKind.CONTACT_CHANGED)
+
+
+@mail_job(MailKind.TRUST_CHANGED)
+def send_trust_changed(registration_id: int) -> str:
+    """Tell the subscriber their trust question was changed."""
+    return _security_notice(registration_id, MailKind.TRUST_CHANGED)
+
+
+@mail_job(MailKind.EMAIL_CHANGE_REQUESTED)
+def send_email_change_requested(registration_id: int) -> str:
+    """Tell the login address that a move to another address was asked for."""
+    return _security_notice(registration_id, MailKind.EMAIL_CHANGE_REQUESTED)
+
+
+@mail_job(MailKind.EMAIL_CHANGED)
+def send_email_changed(registration_id: int) -> str:
+    """Tell the former login address that the space moved to another one."""
+    return _security_notice(registration_id, MailKind.EMAIL_CHANGED)
+
+
+@mail_job(MailKind.EMAIL_CHANGE_CODE)
+def send_email_change_code(registration_id: int) -> str:
+    """Mail the code that proves the new address, while that address is still pending."""
+
+    def context(registration: Registration, recipient: str) -> dict[str, Any] | None:
+        code = address_change.issue_code(redis_store.connection, registration.id, recipient)
+        return {"code": code} if code is not None else None
+
+    return _send_notice(registration_id, MailKind.EMAIL_CHANGE_CODE, context)
+
+
+@mail_job(MailKind.EMAIL_IN_USE)
+def send_email_in_use(registration_id: int) -> str:
+    """Tell a space's owner that another subscriber asked to use their address."""
+
+    def context(registration: Registration, _recipient: str) -> dict[str, Any]:
+        event = _latest_event(registration, "email_claimed")
+        return {"event_at": event.created_at if event is not None else utcnow()}
+
+    return _send_notice(registration_id, MailKind.EMAIL_IN_USE, context)
 
 
 @mail_job(MailKind.RESET_LINK)
@@ -67,9 +145,9 @@ def send_reset_link(registration_id: int) -> str:
     return _send_notice(
         registration_id,
         MailKind.RESET_LINK,
-        reset_url=lambda registration: public_url_for(
-            "recovery.reset", jeton=make_reset_token(registration)
-        ),
+        lambda registration, _recipient: {
+            "reset_url": public_url_for("recovery.reset", jeton=make_reset_token(registration))
+        },
     )
 
 
@@ -79,5 +157,5 @@ def send_subscriber_number(registration_id: int) -> str:
     return _send_notice(
         registration_id,
         MailKind.SUBSCRIBER_NUMBER,
-        login_url=lambda _registration: public_url_for("account.login"),
+        lambda _registration, _recipient: {"login_url": public_url_for("account.login")},
     )

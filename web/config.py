@@ -99,6 +99,8 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_LOGIN_IP": env("RATELIMIT_LOGIN_IP", "60 per 15 minutes"),
         "RATELIMIT_RECOVERY": env("RATELIMIT_RECOVERY", "10 per hour"),
         "RATELIMIT_RECOVERY_IP": env("RATELIMIT_RECOVERY_IP", "30 per hour"),
+        # Asking to move the space to another login address, per space.
+        "RATELIMIT_ADDRESS_CHANGE": env("RATELIMIT_ADDRESS_CHANGE", "5 per hour"),
         # Mail bombing: sign-ups, resends and recoveries mail one address at most this often.
         "MAIL_MAX_PER_ADDRESS_PER_DAY": _env_int("MAIL_MAX_PER_ADDRESS_PER_DAY", 10),
         "DEV_MAILBOX_DIR": env("DEV_MAILBOX_DIR"),

@@ -109,6 +109,12 @@ class MailKind(enum.StrEnum):
     RESET_LINK = "reset_link"
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a mail kind
     SUBSCRIBER_NUMBER = "subscriber_number"
+    CONTACT_CHANGED = "contact_changed"
+    TRUST_CHANGED = "trust_changed"
+    EMAIL_CHANGE_REQUESTED = "email_change_requested"
+    EMAIL_CHANGE_CODE = "email_change_code"
+    EMAIL_CHANGED = "email_changed"
+    EMAIL_IN_USE = "email_in_use"
 
 
 class MailOutbox(db.Model):
@@ -119,6 +125,8 @@ class MailOutbox(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
+    # Another address than the space's login address (the old one, or a new one to prove).
+    recipient: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     enqueued_at: Mapped[datetime | None] = mapped_column(DateTime)
     job_id: Mapped[str | None] = mapped_column(String(64))

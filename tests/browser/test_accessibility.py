@@ -28,6 +28,7 @@ from tests.browser.live import (
     Person,
     activate,
     heading,
+    labelled,
     log_in,
     new_person,
     sign_up,
@@ -334,6 +335,13 @@ def test_activation_and_subscriber_space_pages_pass_axe(
     audit.form(
         "/espace/question-de-confiance", "trust question", "account.change_trust_question", "errors"
     )
+    audit.form("/espace/adresse-de-connexion", "login address", "account.change_email", "errors")
+    labelled(page, "Mot de passe actuel").fill(person.password)
+    labelled(page, "Nouvelle adresse électronique de connexion").fill(f"new-{person.email}")
+    submit(page)
+    audit.check("login address code", "account.confirm_email")
+    submit(page)
+    audit.check("login address code, empty", "account.confirm_email", errors=True)
     page.goto(live_stack.url("/espace/historique"))
     audit.check("history", "account.history")
 

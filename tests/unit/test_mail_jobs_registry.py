@@ -20,6 +20,12 @@ def test_every_mail_kind_has_its_job_once_mailer_is_imported():
         MailKind.RESET_LINK: notices.send_reset_link,
         MailKind.PASSWORD_RESET: notices.send_password_reset,
         MailKind.SUBSCRIBER_NUMBER: notices.send_subscriber_number,
+        MailKind.CONTACT_CHANGED: notices.send_contact_changed,
+        MailKind.TRUST_CHANGED: notices.send_trust_changed,
+        MailKind.EMAIL_CHANGE_REQUESTED: notices.send_email_change_requested,
+        MailKind.EMAIL_CHANGE_CODE: notices.send_email_change_code,
+        MailKind.EMAIL_CHANGED: notices.send_email_changed,
+        MailKind.EMAIL_IN_USE: notices.send_email_in_use,
     }
 
 
@@ -28,11 +34,9 @@ def test_a_row_kind_read_from_the_database_as_text_finds_its_job():
 
 
 def test_only_notices_are_sent_by_notify():
-    assert set(NOTICES) == {
-        MailKind.PASSWORD_CHANGED,
-        MailKind.PASSWORD_RESET,
-        MailKind.RESET_LINK,
-        MailKind.SUBSCRIBER_NUMBER,
+    assert set(NOTICES) == set(MailKind) - {
+        MailKind.ACTIVATION_CODE,
+        MailKind.ALREADY_REGISTERED,
     }
     with pytest.raises(ValueError, match="not a notice"):
         notify(None, MailKind.ACTIVATION_CODE)

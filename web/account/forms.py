@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField
+from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from web.core.forms import (
     AddressForm,
     NewPasswordMixin,
+    PlainText,
     address_field,
     answer_field,
     choices,
+    normalised_email,
     required,
     too_long,
 )
 from web.core.i18n import translate
+from web.core.secrets.codes import ALPHABET, CODE_LENGTH, normalise_code
 from web.domain.text import clean_text
 from web.domain.trust import TRUST_QUESTIONS, answer_problems
 
@@ -67,3 +70,43 @@ class TrustQuestionForm(CurrentPasswordMixin, FlaskForm):
         problems = answer_problems(field.data, self.forbidden)
         if problems:
             raise ValidationError(" ".join(map(translate, problems)))
+
+
+class LoginAddressForm(CurrentPasswordMixin, FlaskForm):
+    """« Modifier mon adresse de connexion »: the new address (current password required)."""
+
+    new_email = address_field(_l("Nouvelle adresse électronique de connexion"))
+
+    def __init__(self, *args, current_email: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.current_email = current_email
+
+    def validate_new_email(self, field) -> None:
+        self.normalised_email = normalised_email(field.data)
+        if self.normalised_email == self.current_email:
+            raise ValidationError(_l("C'est déjà l'adresse de connexion de votre espace."))
+
+
+class AddressCodeForm(FlaskForm):
+    """The code mailed to the new login address."""
+
+    code = StringField(
+        _l("Code reçu à la nouvelle adresse"),
+        validators=[
+            required(_l("Saisissez le code reçu à la nouvelle adresse.")),
+            too_long(40),
+            PlainText(),
+        ],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+        },
+    )
+
+    def validate_code(self, field) -> None:
+        code = normalise_code(field.data)
+        if len(code) != CODE_LENGTH or any(ch not in ALPHABET for ch in code):
+            raise ValidationError(
+                _l("Le code comporte 12 lettres et chiffres (exemple : ABCD-EF12-3456).")
+            )

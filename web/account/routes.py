@@ -167,6 +167,8 @@ def contact():
         if changed:
             audit.record(subscriber.id, "contact_changed")
         db.session.commit()
+        if changed:
+            notify(subscriber, MailKind.CONTACT_CHANGED)
         flash(_("Vos coordonnées ont été enregistrées."), "success")
         return redirect(url_for("account.home"))
     return render_template("account/contact.html", form=form)
@@ -221,6 +223,7 @@ def change_trust_question():
             )
             audit.record(subscriber.id, "trust_changed")
             db.session.commit()
+            notify(subscriber, MailKind.TRUST_CHANGED)
             flash(_("Votre question de confiance a été modifiée."), "success")
             return redirect(url_for("account.home"))
     return render_template("account/trust.html", form=form)
@@ -260,3 +263,7 @@ def registration_form():
 def space_settings():
     """Limits the templates of the space mention."""
     return {"dossier_warning_count": current_app.config["DOSSIER_WARNING_COUNT"]}
+
+
+# The login-address change has its own module; importing it adds its routes to `bp`.
+from web.account import address  # noqa: E402, F401

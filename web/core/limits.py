@@ -18,6 +18,7 @@ from flask import Flask, current_app, request, session
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from limits import parse_many
 from wtforms.validators import ValidationError
 
@@ -40,6 +41,7 @@ LIMIT_SETTINGS = (
     "RATELIMIT_LOGIN_IP",
     "RATELIMIT_RECOVERY",
     "RATELIMIT_RECOVERY_IP",
+    "RATELIMIT_ADDRESS_CHANGE",
 )
 CONFIRM_IP = configured("RATELIMIT_CONFIRM_IP")
 RESEND = configured("RATELIMIT_RESEND")
@@ -49,6 +51,7 @@ ACTIVATION_IP = configured("RATELIMIT_ACTIVATION_IP")
 LOGIN_IP = configured("RATELIMIT_LOGIN_IP")
 RECOVERY = configured("RATELIMIT_RECOVERY")
 RECOVERY_IP = configured("RATELIMIT_RECOVERY_IP")
+ADDRESS_CHANGE = configured("RATELIMIT_ADDRESS_CHANGE")
 
 
 def check_limit_settings(app: Flask) -> None:
@@ -64,6 +67,13 @@ def check_limit_settings(app: Flask) -> None:
 
 def by_ip() -> str:
     """The client's address (the proxy's forwarded one when the app trusts it)."""
+    return f"ip:{get_remote_address()}"
+
+
+def by_subscriber() -> str:
+    """The logged-in subscriber (their space's id), else the IP."""
+    if current_user.is_authenticated:
+        return f"subscriber:{current_user.id}"
     return f"ip:{get_remote_address()}"
 
 

@@ -49,16 +49,21 @@ def mail_queue() -> Queue:
     return Queue(MAIL_QUEUE, connection=redis_store.connection)
 
 
-def owe_mail(registration: Registration, kind: MailKind) -> MailOutbox:
-    """Add a mail owed to the registration to the current transaction (the caller commits)."""
-    outbox = MailOutbox(registration=registration, kind=kind)
+def owe_mail(
+    registration: Registration, kind: MailKind, recipient: str | None = None
+) -> MailOutbox:
+    """Add a mail owed to the registration to the current transaction (the caller commits).
+
+    It goes to the registration's address, or to `recipient` when given (an address change).
+    """
+    outbox = MailOutbox(registration=registration, kind=kind, recipient=recipient)
     db.session.add(outbox)
     return outbox
 
 
-def send_mail(registration: Registration, kind: MailKind) -> bool:
+def send_mail(registration: Registration, kind: MailKind, recipient: str | None = None) -> bool:
     """Owe the registration a mail of this kind, commit, then enqueue its job."""
-    outbox = owe_mail(registration, kind)
+    outbox = owe_mail(registration, kind, recipient)
     db.session.commit()
     return enqueue_outbox(outbox)
 
