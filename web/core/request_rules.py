@@ -1,5 +1,5 @@
-"""What a request must look like before a view reads it: form bodies, declared uploads, ids
-and page numbers the database can hold.
+"""What a request must look like before a view reads it: sent from our own pages, form
+bodies, declared uploads, ids and page numbers the database can hold.
 
 Flask-WTF also reads JSON bodies as form data, and puts an uploaded file in whatever field
 bears its name: a number, a list or a file would then reach validators written for text.
@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter, Map
+
+from web.core.errors import render_error
 
 # Ids are INTEGER columns: PostgreSQL's is 32-bit signed (SQLite's 64-bit), so a larger
 # number in a URL could only fail in the database, as a server error.
@@ -58,6 +62,36 @@ def accepts_uploads(*fields: str) -> Callable[[View], View]:
     return mark
 
 
+FOREIGN_ORIGIN = _l(
+    "Cet envoi ne vient pas d'une page de ce site : il a été refusé. Revenez sur le site et "
+    "envoyez le formulaire depuis sa page."
+)
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def refuse_foreign_origin():
+    """Before a view: a POST must come from this site's pages, whatever its CSRF token.
+
+    Browsers send `Origin` with every POST: it must be ours. Without it (an older browser,
+    a privacy setting), over HTTPS the `Referer` must be ours; clients that send neither
+    over plain HTTP (tests, scripts on the machine) still need the form's CSRF token.
+    """
+    if request.method not in BODY_METHODS or request.url_rule is None:
+        return None
+    ours = f"{request.scheme}://{request.host}".lower()
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        if origin.lower() == ours:
+            return None
+    elif not request.is_secure or (request.referrer and _origin_of(request.referrer) == ours):
+        return None
+    return render_error(403, str(FOREIGN_ORIGIN))
+
+
 def refuse_unexpected_bodies() -> None:
     """Before a view: a body must be an HTML form's, and its files where the form has some."""
     if request.method not in BODY_METHODS or request.url_rule is None:
@@ -75,4 +109,5 @@ def refuse_unexpected_bodies() -> None:
 def register(app: Flask) -> None:
     """Install the bounded id converter (before any route is added) and the body check."""
     app.url_map.converters["int"] = DatabaseIdConverter
+    app.before_request(refuse_foreign_origin)
     app.before_request(refuse_unexpected_bodies)
