@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_safety_net(app)
     if app.config["AUTO_MIGRATE"]:
         upgrade_schema(app)
     return app
@@ -97,6 +98,13 @@ def limits_storage_uri(redis_url: str) -> str:
     if redis_url.startswith("unix://"):
         return "redis+unix://" + redis_url[len("unix://") :]
     return redis_url
+
+
+def register_safety_net(app: Flask) -> None:
+    """Last: failures past Flask's error handlers still answer the French 503 page."""
+    from web.core.safety_net import register
+
+    register(app)
 
 
 def register_request_rules(app: Flask) -> None:
