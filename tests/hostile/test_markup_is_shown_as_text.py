@@ -132,8 +132,11 @@ def test_every_mail_template_escapes_what_it_shows_in_its_html_part(app, name):
             "recovery_url",
             "reset_url",
             "login_url",
+            "detail",
+            "ip",
         )
     }
+    values["what"] = "%(moment)s %(address)s"  # a security notice's sentence and its slots
     registration = SimpleNamespace(
         subscriber_number=SCRIPT, email=EMAIL, last_name=SCRIPT, first_name=SCRIPT
     )
@@ -146,6 +149,7 @@ def test_every_mail_template_escapes_what_it_shows_in_its_html_part(app, name):
             registration=registration,
             deadline=moment,
             changed_at=moment,
+            event_at=moment,
             active=True,
             **values,
         )
