@@ -74,7 +74,7 @@ def _security_notice(registration_id: int, kind: MailKind) -> str:
             "template": "security_notice",
             "what": notice.what,
             "event_at": event.created_at if event is not None else utcnow(),
-            "ip": mask_ip(event.ip if event is not None else None),
+            "ip": mask_ip(event.ip) if event is not None and event.ip else "",
             "detail": (event.detail if event is not None else None) or "",
         }
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Browser, Page, Request, expect
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import MapAdapter
 
@@ -298,7 +298,7 @@ def wait_for_mail_link(stack: LiveStack, person: Person, pattern: str, already: 
 
 
 def test_activation_and_subscriber_space_pages_pass_axe(
-    page: Page, live_stack: LiveStack, audit: Audit
+    page: Page, live_stack: LiveStack, audit: Audit, browser: Browser, browser_context_args: dict
 ) -> None:
     person = new_person("axe-space")
     sign_up(page, live_stack, person)
@@ -344,6 +344,15 @@ def test_activation_and_subscriber_space_pages_pass_axe(
     audit.check("login address code, empty", "account.confirm_email", errors=True)
     page.goto(live_stack.url("/espace/historique"))
     audit.check("history", "account.history")
+    # A second device, so the list shows two lines and « Fermer toutes les autres sessions ».
+    elsewhere = browser.new_context(**browser_context_args)
+    log_in(elsewhere.new_page(), live_stack, person)
+    page.goto(live_stack.url("/espace/sessions"))
+    audit.check("active sessions", "account.active_sessions")
+    page.locator("tr:not(.session--current)").get_by_role("button").click()
+    audit.check("active sessions, one ended", "account.active_sessions")
+    expect(page.get_by_role("status")).to_be_visible()
+    elsewhere.close()
 
     page.goto(live_stack.url("/espace/dossiers/"))
     audit.check("dossiers, none", "dossiers.index")
@@ -389,6 +398,7 @@ def test_activation_and_subscriber_space_pages_pass_axe(
     for label, path, endpoint in (
         ("space home", "/espace/", "account.home"),
         ("history", "/espace/historique", "account.history"),
+        ("active sessions", "/espace/sessions", "account.active_sessions"),
         ("dossiers list", "/espace/dossiers/", "dossiers.index"),
         ("dossier", urlsplit(dossier_url).path, "dossiers.show"),
     ):

@@ -89,6 +89,9 @@ def test_no_page_scrolls_sideways_at_320_px(page: Page, live_stack: LiveStack) -
     page.goto(live_stack.url("/espace/historique"))
     expect(page.get_by_role("table")).to_contain_text("Dossier ajouté")
     no_sideways_scroll(page, "history")
+    page.goto(live_stack.url("/espace/sessions"))
+    expect(page.get_by_role("table")).to_contain_text("(cette session)")
+    no_sideways_scroll(page, "active sessions")
     assert not refused, "\n".join(refused)
 
 

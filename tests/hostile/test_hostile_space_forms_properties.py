@@ -1,5 +1,6 @@
 """Generated hostile submissions to every form of the subscriber space: password, trust
-question, contact details, dossiers (add, import, adhere, withdraw, remove) and logout.
+question, contact details, dossiers (add, import, adhere, withdraw, remove), ending a session
+and logout.
 
 Whatever is sent: never a server error, a French page with a French message for each
 refused field, and no half-saved dossier or adhesion; what was saved shows as text.
@@ -18,6 +19,7 @@ from flask.testing import FlaskClient
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from tests.account.spaces import session_of
 from tests.hostile.answers import Outcome, attempt, check_answer
 from tests.hostile.strategies import (
     BROWSER,
@@ -30,6 +32,7 @@ from tests.hostile.strategies import (
     submissions,
 )
 from tests.support import PASSWORD, profile_data, token_of, valid_siren
+from web.core.sessions import session_handle
 from web.core.subscribers import CONTACT_COLUMNS
 from web.dossiers.catalogue import CATALOGUE
 from web.extensions import db
@@ -297,3 +300,31 @@ def test_logout_answers_any_submission_and_ends_the_session_only_when_asked(
 
     still_in = client.get("/espace/").status_code == 200
     assert still_in == (outcome.location != "/espace/connexion")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=HOSTILE_HEALTH_CHECKS)
+@given(
+    choice=st.one_of(st.sampled_from(["other", "other", "this"]), hostile_text),
+    submission=submissions({}),
+)
+def test_ending_a_session_answers_any_submission_and_ends_only_the_one_named(
+    app, space_attempt, logged_in, choice, submission
+):
+    desk, phone = logged_in(), logged_in()
+    with app.app_context():
+        handles = {
+            name: session_handle(session_of(app, client)["_user_id"])
+            for name, client in (("this", desk), ("other", phone))
+        }
+    submission = dataclasses.replace(
+        submission, pairs=(("session", handles.get(choice, choice)), *submission.pairs)
+    )
+
+    client, outcome = space_attempt(
+        "/espace/sessions/fermer", submission, "/espace/sessions", client=desk
+    )
+
+    desk_in = desk.get("/espace/").status_code == 200
+    phone_in = phone.get("/espace/").status_code == 200
+    assert phone_in or (choice == "other" and outcome.location == "/espace/sessions")
+    assert desk_in or (choice == "this" and outcome.location == "/espace/connexion")

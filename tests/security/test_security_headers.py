@@ -122,6 +122,7 @@ def test_every_get_route_answers_with_the_security_headers(app, client, dossier_
     if who == "subscriber":
         assert statuses["account.home"] == statuses["dossiers.show"] == 200
         assert statuses["account.history"] == statuses["account.registration_form"] == 200
+        assert statuses["account.active_sessions"] == 200
         assert SUBSCRIBER_NUMBER in visitor.get("/espace/").get_data(as_text=True)
     else:
         assert statuses["account.home"] == statuses["dossiers.show"] == 302

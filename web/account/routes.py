@@ -109,7 +109,9 @@ def login():
 def _open_space(registration: Registration):
     login_throttle.clear_failures(registration.email)
     session.clear()  # a new session at login: nothing carried over from before
-    registration.login_session = sessions.open_session(registration.id)
+    registration.login_session = sessions.open_session(
+        registration.id, request.user_agent.string, request.remote_addr
+    )
     login_user(registration)
     session.permanent = True
     audit.record(registration.id, "login")
@@ -129,15 +131,20 @@ def _record_failed_login(email: str) -> None:
 @login_required
 def logout():
     """End the session on the server, then in the browser."""
+    end_this_session()
+    flash(_("Vous êtes déconnecté."), "success")
+    if request.form.get("ensuite") == "creer":  # from the wizard: a collaborator's space
+        return redirect(url_for("registration.terms"))
+    return redirect(url_for("account.login"))
+
+
+def end_this_session() -> None:
+    """Log out: recorded, ended in Redis, then forgotten by the browser's cookie."""
     audit.record(current_user.id, "logout")
     db.session.commit()
     sessions.close_session(current_user.login_session)
     logout_user()
     session.clear()
-    flash(_("Vous êtes déconnecté."), "success")
-    if request.form.get("ensuite") == "creer":  # from the wizard: a collaborator's space
-        return redirect(url_for("registration.terms"))
-    return redirect(url_for("account.login"))
 
 
 @bp.route("/")
@@ -265,5 +272,6 @@ def space_settings():
     return {"dossier_warning_count": current_app.config["DOSSIER_WARNING_COUNT"]}
 
 
-# The login-address change has its own module; importing it adds its routes to `bp`.
-from web.account import address  # noqa: E402, F401
+# The login-address change and « Sessions actives » have their own modules; importing them
+# adds their routes to `bp`.
+from web.account import active_sessions, address  # noqa: E402, F401

@@ -1,4 +1,4 @@
-"""Masked forms of personal data, for logs, operator output and the subscriber's notices."""
+"""Masked forms of personal data, for logs, operator output and the subscriber's pages."""
 
 from __future__ import annotations
 
@@ -14,16 +14,16 @@ def mask_email(address: str | None) -> str:
 
 
 def mask_ip(address: str | None) -> str:
-    """Keep the network part a person recognises: 203.0.113.7 -> 203.0.x.x,
-    2001:db8:85a3::7 -> 2001:db8:x:x (IPv4-mapped IPv6 shown as IPv4)."""
+    """Keep the network part: 192.168.1.20 -> 192.168.x.x, 2001:db8:1::5 -> 2001:db8:x:x:…"""
     try:
-        ip = ipaddress.ip_address((address or "").strip())
+        # Without a zone (fe80::1%eth0): the host's interface name is nobody's business.
+        ip = ipaddress.ip_address((address or "").strip().partition("%")[0])
     except ValueError:
-        return ""  # unknown: the caller says so in the reader's language
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if isinstance(ip, ipaddress.IPv4Address):
-        first, second, *_ = str(ip).split(".")
+        return "—"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped  # ::ffff:192.0.2.1, as a dual-stack server may see an IPv4 client
+    if ip.version == 4:
+        first, second, _, _ = str(ip).split(".")
         return f"{first}.{second}.x.x"
     groups = ip.exploded.split(":")
-    return f"{int(groups[0], 16):x}:{int(groups[1], 16):x}:x:x"
+    return ":".join(group.lstrip("0") or "0" for group in groups[:2]) + ":x:x:x:x:x:x"
