@@ -50,7 +50,15 @@ def unsent(registration_id: int, kind: MailKind) -> list[MailOutbox]:
 
 
 def drop_obsolete(rows: list[MailOutbox]) -> None:
-    """Close rows owed to a space that is gone or active, so nothing re-sends them."""
+    """Close rows owed to a space that is gone or active, so nothing re-sends them.
+
+    A retry whose mail SMTP took already (the worker died before its bookkeeping, and the
+    person activated with the code meanwhile) records it as sent, not as obsolete.
+    """
+    if rows and already_handed(rows):
+        mark_sent(rows, utcnow())
+        db.session.commit()
+        return
     for row in rows:
         row.failed_at = utcnow()
         row.last_error = "obsolete: the registration is no longer pending"
