@@ -56,6 +56,8 @@ class Registration(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     terms_version: Mapped[str] = mapped_column(String(16))
     terms_accepted_at: Mapped[datetime] = mapped_column(DateTime)
+    # The keyed hash of the wizard draft confirmed into this registration (idempotent « Valider »).
+    draft_key: Mapped[str | None] = mapped_column(String(32))
 
     civility: Mapped[str | None] = mapped_column(String(8))
     last_name: Mapped[str | None] = mapped_column(String(80))

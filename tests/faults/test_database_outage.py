@@ -209,3 +209,25 @@ def test_database_error_mid_confirmation_rolls_back_answers_503_and_saves_nothin
         response = valider(client, token)
 
     nothing_saved_then_saved_again(response, client, token, count)
+
+
+def test_valider_sent_again_after_an_error_past_the_commit_lands_on_the_same_waiting_page(
+    client, rows, run_worker, outbox
+):
+    token = at_confirmation(client)
+
+    def fail(session) -> None:
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    with on_session_event("after_commit", fail):
+        first = valider(client, token)
+    assert first.status_code == 503  # saved, but the page could not say so
+    again = valider(client, token)  # the person presses « Valider » once more
+
+    assert again.status_code == 302 and again.location == "/inscription/attente"
+    (registration,) = rows(Registration)
+    assert [owed.kind for owed in rows(MailOutbox)] == [MailKind.ACTIVATION_CODE]
+    run_worker()
+    assert [mail["Subject"] for mail in outbox] == ["Votre code d'activation espace-pro"]
+    assert EMAIL in client.get("/inscription/attente").get_data(as_text=True)
+    assert registration.draft_key and len(registration.draft_key) == 32  # a keyed hash

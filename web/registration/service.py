@@ -6,14 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from web.core import metrics
 from web.core.i18n import current_language
 from web.core.outbox import enqueue_outbox, owe_mail
+from web.core.secrets.fingerprint import draft_fingerprint
 from web.core.subscribers import PROFILE_COLUMNS, live_registration
 from web.extensions import db
-from web.models import MailKind, Registration, RegistrationState, utcnow
+from web.models import MailKind, MailOutbox, Registration, RegistrationState, utcnow
 from web.registration.wizard import Draft
 
 
@@ -34,6 +36,7 @@ def _new_registration(draft: Draft) -> Registration:
         password_hash=draft.password_hash,
         terms_version=draft.terms_version,
         terms_accepted_at=datetime.fromisoformat(draft.terms_accepted_at),
+        draft_key=draft_fingerprint(draft.token),
         # The activation mail speaks the language the wizard was walked in.
         preferred_locale=current_language(),
         **{name: profile.get(name) for name in PROFILE_COLUMNS},
@@ -46,8 +49,15 @@ def confirm_registration(draft: Draft) -> Confirmation:
     An address that already has a live space gets no second registration: its owner is
     owed an "already registered" mail instead, and the caller sees the same result.
     """
+    draft_key = draft_fingerprint(draft.token)
     for _attempt in range(2):
         existing = live_registration(draft.email)
+        if existing is not None and existing.draft_key == draft_key:
+            # This same « Valider » again, its first answer lost (a 503 after the commit):
+            # the same waiting page, and no « already registered » mail beside the code.
+            for owed in _not_enqueued(existing):
+                enqueue_outbox(owed)
+            return _confirmation(draft, existing)
         if existing is not None:
             registration, kind = existing, MailKind.ALREADY_REGISTERED
         else:
@@ -65,5 +75,23 @@ def confirm_registration(draft: Draft) -> Confirmation:
     if enqueue_outbox(outbox):
         # Not when Redis is down: a metric must not add its own timeout to the page's.
         metrics.count("signups_confirmed")
+    return _confirmation(draft, registration)
+
+
+def _not_enqueued(registration: Registration) -> list[MailOutbox]:
+    """Its owed mails that no job was enqueued for yet (the first answer failed before)."""
+    return list(
+        db.session.scalars(
+            select(MailOutbox).where(
+                MailOutbox.registration_id == registration.id,
+                MailOutbox.enqueued_at.is_(None),
+                MailOutbox.sent_at.is_(None),
+                MailOutbox.failed_at.is_(None),
+            )
+        )
+    )
+
+
+def _confirmation(draft: Draft, registration: Registration) -> Confirmation:
     ttl = timedelta(seconds=current_app.config["ACTIVATION_CODE_TTL_SECONDS"])
     return Confirmation(email=draft.email, registration_id=registration.id, deadline=utcnow() + ttl)
