@@ -74,7 +74,7 @@ def test_a_wizard_step_sent_late_keeps_the_address_but_never_the_password(client
     page = Page(response)
     assert response.status_code == 400
     assert page.h1 == EXPIRED
-    assert "rien n'a été enregistré" in page.text
+    assert "Rien n'a été enregistré." in page.text
     assert hidden_fields(page) == {
         "csrf_token": [csrf_token(response.get_data(as_text=True))],
         "email": [EMAIL],
