@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 from tests.account.spaces import (
@@ -10,11 +9,10 @@ from tests.account.spaces import (
     activate_another_space,
     browser,
     frozen_clock,
-    page,
 )
 from tests.support import PASSWORD, log_in, post_form
+from tests.web.pages import Page
 
-ROW = re.compile(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>")
 NEW_PASSWORD = "Heron58Quartz"
 # 14 March 2030, 09:04 UTC = 10:04 in Paris (winter time).
 START = datetime(2030, 3, 14, 9, 4, tzinfo=UTC)
@@ -22,9 +20,9 @@ START = datetime(2030, 3, 14, 9, 4, tzinfo=UTC)
 
 def history_rows(client) -> list[tuple[str, str, str]]:
     """(date, event, IP) of each line of the history page, newest first."""
-    html = page(client.get("/espace/historique"))
-    assert "<h1>Historique</h1>" in html
-    return [(date, event, ip) for date, event, _, ip in ROW.findall(html)]
+    history = Page(client.get("/espace/historique"))
+    assert history.h1 == "Historique"
+    return [(date, event, ip) for date, event, _, ip in history.table_cells()]
 
 
 def test_the_history_lists_logins_failures_logouts_and_password_changes_with_date_and_ip(

@@ -50,6 +50,12 @@ AXE_RUN = """async (tags) => {
   }));
 }"""
 NARROW = {"width": 320, "height": 720}
+# An import with a line added and a line refused: both kinds of rows in the report.
+REPORTED_CSV = {
+    "name": "dossiers.csv",
+    "mimeType": "text/csv",
+    "buffer": b"siren;nom\n552100554;Transports Dupont\n123;Erreur\n",
+}
 # GET routes that are not HTML pages, each with the reason it is not audited.
 NOT_PAGES = {
     "static": "stylesheets, not pages",
@@ -201,6 +207,15 @@ def test_public_and_error_pages_pass_axe(page: Page, live_stack: LiveStack, audi
     submit(page)
     audit.check("login, refused", "account.login")
     expect(page.locator(".notice--error, .error-summary").first).to_be_visible()
+
+    # The session (and its CSRF token) gone while the form was open: « Envoyer à nouveau ».
+    page.goto(live_stack.url("/espace/connexion"))
+    page.locator("#email").fill("personne@example.com")
+    page.locator("#password").fill("Kestrel42Vine")
+    page.context.clear_cookies()
+    submit(page)
+    audit.check("login, session expired", "account.login")
+    expect(heading(page)).to_have_text("Votre session a expiré")
 
     audit.form("/activation/nouveau-code", "new code", "activation.new_code")
 
@@ -377,15 +392,7 @@ def test_activation_and_subscriber_space_pages_pass_axe(
     dossier_url = page.url
 
     audit.form("/espace/dossiers/importer", "import", "dossiers.import_dossiers", "no file")
-    page.locator("#file").set_input_files(
-        files=[
-            {
-                "name": "dossiers.csv",
-                "mimeType": "text/csv",
-                "buffer": b"siren;nom\n552100554;Transports Dupont\n123;Erreur\n",
-            }
-        ]
-    )
+    page.locator("#file").set_input_files(files=[REPORTED_CSV])
     submit(page)
     audit.check("import report", "dossiers.import_dossiers")
     expect(page.locator(".import-report")).to_be_visible()
@@ -404,6 +411,17 @@ def test_activation_and_subscriber_space_pages_pass_axe(
     ):
         page.goto(live_stack.url(path))
         audit.check(f"320px {label}", endpoint)
+    page.goto(live_stack.url("/espace/dossiers/importer"))
+    page.locator("#file").set_input_files(files=[REPORTED_CSV])
+    submit(page)
+    audit.check("320px import report", "dossiers.import_dossiers")
+    expect(page.locator(".import-report")).to_be_visible()
+    # Last: the session gone while the import was chosen (this logs the browser out).
+    page.locator("#file").set_input_files(files=[REPORTED_CSV])
+    page.context.clear_cookies()
+    submit(page)
+    audit.check("320px import, session expired", "dossiers.import_dossiers")
+    expect(page.locator("main")).to_contain_text("choisissez-le à nouveau")
     audit.assert_clean()
 
 

@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from html import unescape
 
 import pytest
 
 from tests.dossiers.space import Space
 from tests.support import valid_siren
+from tests.web.pages import Page
 from web.models import AuditEvent, Dossier
-
-REPORT_ROW = re.compile(
-    r'<tr class="import-report__(added|refused)">\s*<td>(\d+)</td>\s*'
-    r'<td class="siren">([^<]*)</td>\s*<td>([^<]*)</td>\s*<td>(.*?)</td>',
-    re.S,
-)
 
 
 def report(html: str) -> list[tuple[str, int, str, str, str]]:
     """The report table: (status, line, SIREN, name, result)."""
-    return [
-        (
-            status,
-            int(number),
-            siren,
-            unescape(name),
-            unescape(re.sub(r"<[^>]+>", "", result)).strip(),
-        )
-        for status, number, siren, name, result in REPORT_ROW.findall(html)
-    ]
+    rows = []
+    for row in Page(html).table_rows():
+        (status,) = (name.removeprefix("import-report__") for name in row.classes())
+        number, siren, name, result = (cell.text for cell in row.find_all("td"))
+        rows.append((status, int(number), siren, name, result))
+    return rows
 
 
 def text(response) -> str:

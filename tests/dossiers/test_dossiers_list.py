@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.dossiers.space import Space
 from tests.support import valid_siren
-
-ROW = re.compile(r'<td class="siren"><a href="/espace/dossiers/\d+">([0-9 ]+)</a></td>')
+from tests.web.pages import Page
 
 
 def listed(html: str) -> list[str]:
     """The SIRENs of the list's rows, as shown."""
-    return ROW.findall(html)
+    return [cells[0] for cells in Page(html).table_cells()]
 
 
 def test_an_empty_space_invites_to_add_or_import(space: Space):

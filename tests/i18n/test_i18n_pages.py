@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import mailbox
 import re
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
 import pytest
+import time_machine
 from flask.testing import FlaskClient
 
 from tests.i18n.english import (
@@ -429,3 +431,39 @@ def test_a_browser_asking_for_english_gets_the_same_english_pages(client):
     english_page(client.get("/", headers=headers), "Professionals")
     english_page(client.get("/espace/connexion", headers=headers), "Log in")
     english_page(client.get("/recuperation/numero", headers=headers), "Forgotten subscriber number")
+
+
+@pytest.mark.app_config(WTF_CSRF_TIME_LIMIT=60)
+def test_a_form_sent_after_its_token_expired_in_english(english):
+    wizard = WizardActions(english)
+    wizard.accept_terms()
+    wizard.credentials(email=EMAIL)
+    with time_machine.travel(datetime.now(UTC), tick=False) as clock:
+        token = token_of(english, "/inscription/etape-3")
+        clock.shift(timedelta(minutes=2))
+        late = english.post(
+            "/inscription/etape-3",
+            data={"csrf_token": token, **PROFILE},
+            headers={"Origin": "http://localhost"},
+        )
+
+    text = english_page(late, "Your session has expired", status=400)
+    assert "What will be sent again" in text
+    assert "Country France" in text
+    assert "For security, passwords, codes and answers are never kept" in text
+    assert PROFILE["trust_answer"] not in text
+
+
+@pytest.mark.app_config(WTF_CSRF_TIME_LIMIT=60)
+def test_an_import_sent_after_its_token_expired_in_english(english, english_subscriber):
+    with time_machine.travel(datetime.now(UTC), tick=False) as clock:
+        token = token_of(english, "/espace/dossiers/importer")
+        clock.shift(timedelta(minutes=2))
+        late = english.post(
+            "/espace/dossiers/importer",
+            data={"csrf_token": token, "file": (BytesIO(b"732829320\n"), "clients.csv")},
+            headers={"Origin": "http://localhost"},
+        )
+
+    text = english_page(late, "The file was not kept: choose it again.", status=400)
+    assert "Send the form again to complete your request." in text

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from flask import Flask, request
 
 from tests.factories import create_active_space
 from tests.support import logged_in
+from tests.web.pages import Page
 from web import create_app
 
 PROXY = "198.51.100.7"  # the TLS proxy: what the WSGI server sees as the peer
 CLIENT = "203.0.113.9"  # the address the proxy appends to X-Forwarded-For
 SPOOFED = "203.0.113.66"  # what a client writes itself into X-Forwarded-For
 HSTS = "max-age=31536000; includeSubDomains"
-HISTORY_ROW = re.compile(r"<tr><td>.*?</td><td>(.*?)</td><td>.*?</td><td>(.*?)</td></tr>")
 ONE_PROXY = {"PROXY_FIX_X_FOR": 1, "PROXY_FIX_X_PROTO": 1, "PROXY_FIX_X_HOST": 1}
 
 
@@ -48,10 +46,9 @@ def login_ip_in_history(app: Flask) -> str:
     client.environ_base["REMOTE_ADDR"] = PROXY
     client.environ_base["HTTP_X_FORWARDED_FOR"] = f"{SPOOFED}, {CLIENT}"
     logged_in(client)
-    html = client.get("/espace/historique").get_data(as_text=True)
-    assert "<h1>Historique</h1>" in html
-    rows = dict(HISTORY_ROW.findall(html))
-    return rows["Connexion"]
+    history = Page(client.get("/espace/historique"))
+    assert history.h1 == "Historique"
+    return {event: ip for _, event, _, ip in history.table_cells()}["Connexion"]
 
 
 def test_by_default_x_forwarded_for_is_ignored_in_the_history(app):

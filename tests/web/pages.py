@@ -148,6 +148,14 @@ class Page:
         assert len(found) == 1, f"expected one .{css_class}, found {len(found)}"
         return found[0].text
 
+    def table_rows(self) -> list[Node]:
+        """The body rows (those with cells, not headers) of the main content's tables."""
+        return [row for row in self.main.find_all("tr") if row.find_all("td")]
+
+    def table_cells(self) -> list[list[str]]:
+        """The cells' texts of each body row of the main content's tables."""
+        return [[cell.text for cell in row.find_all("td")] for row in self.table_rows()]
+
     def notices(self) -> list[str]:
         """The flashed notices shown above the content."""
         return [node.text for node in self.main.find_all("div") if "notice" in node.classes()]

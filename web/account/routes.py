@@ -22,6 +22,7 @@ from web.account.auth import authenticate, check_password
 from web.account.forms import ChangePasswordForm, LoginForm, TrustQuestionForm
 from web.core import audit, login_throttle, sessions
 from web.core.errors import BACKEND_ERRORS
+from web.core.expired_forms import keeps_on_expiry
 from web.core.forms import personal_data
 from web.core.i18n import country_name, current_language, translate
 from web.core.limits import LOGIN_IP, by_ip
@@ -66,6 +67,7 @@ login_manager.session_protection = None  # the server-side session already binds
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
+@keeps_on_expiry(LoginForm)
 @limiter.limit(LOGIN_IP, methods=["POST"], key_func=by_ip)
 def login():
     """Adresse électronique + mot de passe."""
@@ -128,6 +130,7 @@ def _record_failed_login(email: str) -> None:
 
 
 @bp.route("/deconnexion", methods=["POST"])
+@keeps_on_expiry()
 @login_required
 def logout():
     """End the session on the server, then in the browser."""
@@ -161,6 +164,7 @@ def home():
 
 
 @bp.route("/coordonnees", methods=["GET", "POST"])
+@keeps_on_expiry(ContactForm)
 @login_required
 def contact():
     """Edit the contact details (phone, address, contact address)."""
@@ -182,6 +186,7 @@ def contact():
 
 
 @bp.route("/mot-de-passe", methods=["GET", "POST"])
+@keeps_on_expiry(ChangePasswordForm)
 @login_required
 def change_password():
     """Change the password: current one required; other sessions end; a mail goes out."""
@@ -206,6 +211,7 @@ def change_password():
 
 
 @bp.route("/question-de-confiance", methods=["GET", "POST"])
+@keeps_on_expiry(TrustQuestionForm)
 @login_required
 def change_trust_question():
     """Change the trust question and answer (current password required)."""

@@ -21,6 +21,7 @@ from web.activation.service import ActivationResult
 from web.activation.service import (
     activate as activate_space,
 )
+from web.core.expired_forms import keeps_on_expiry
 from web.core.limits import ACTIVATION, ACTIVATION_IP, RESEND, RESEND_IP, by_ip, by_typed_address
 from web.core.resend import request_new_code
 from web.core.secrets.tokens import TokenPurpose, TokenStatus, check_token
@@ -32,6 +33,7 @@ bp = Blueprint("activation", __name__, url_prefix="/activation")
 
 
 @bp.route("/", methods=["GET", "POST"])
+@keeps_on_expiry(ActivationForm)
 @limiter.limit(ACTIVATION, methods=["POST"], key_func=by_typed_address)
 @limiter.limit(ACTIVATION_IP, methods=["POST"], key_func=by_ip)
 def activate():
@@ -106,6 +108,7 @@ def _activated_registration():
 
 
 @bp.route("/nouveau-code", methods=["GET", "POST"])
+@keeps_on_expiry(NewCodeForm)
 @limiter.limit(RESEND, methods=["POST"], key_func=by_typed_address)
 @limiter.limit(RESEND_IP, methods=["POST"], key_func=by_ip)
 def new_code():

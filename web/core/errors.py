@@ -69,6 +69,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        from web.core.expired_forms import expired_form
+
+        page = expired_form(error)
+        if page is not None:
+            return render_template("errors/form_expired.html", page=page), 400
         return render_error(
             400,
             _l("Le formulaire a expiré ou n'est plus valide. Rechargez la page et recommencez."),

@@ -37,6 +37,11 @@ def register(app: Flask) -> None:
     def paris_date(moment: datetime) -> str:
         return format_date(naive_utc(moment), "d MMMM y")
 
+    @app.template_filter("iso_datetime")
+    def iso_datetime(moment: datetime) -> str:
+        # For <time datetime="…">: the instant in UTC, whatever the page's language.
+        return naive_utc(moment).replace(tzinfo=UTC).isoformat(timespec="seconds")
+
     @app.template_filter("translate")
     def translate_filter(text: str) -> str:
         return translate(text)

@@ -20,6 +20,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from web.core import audit
 from web.core.errors import render_error
+from web.core.expired_forms import keeps_on_expiry
 from web.core.i18n import translate_error
 from web.core.request_rules import accepts_uploads, page_number
 from web.domain.text import clean_text, without_forbidden
@@ -61,6 +62,7 @@ def index():
 
 
 @bp.route("/ajouter", methods=["GET", "POST"])
+@keeps_on_expiry(DossierForm)
 @login_required
 def add():
     """« Ajouter un dossier »: a valid SIREN, once per space, within the limit."""
@@ -142,6 +144,7 @@ def _render_dossier(
 
 
 @bp.route("/<int:dossier_id>/services/<service_key>/adherer", methods=["POST"])
+@keeps_on_expiry(AdhesionForm)
 @login_required
 def adhere(dossier_id: int, service_key: str):
     """« Adhérer »: the dossier joins one service, as legal representative or agent."""
@@ -182,6 +185,7 @@ def adhere(dossier_id: int, service_key: str):
 
 
 @bp.route("/<int:dossier_id>/adhesions/<int:adhesion_id>/retirer", methods=["POST"])
+@keeps_on_expiry(ActionForm)
 @login_required
 def withdraw(dossier_id: int, adhesion_id: int):
     """« Retirer »: the adhesion ends today and stays in the dossier's past adhesions."""
@@ -209,6 +213,7 @@ def withdraw(dossier_id: int, adhesion_id: int):
 
 
 @bp.route("/<int:dossier_id>/supprimer", methods=["GET", "POST"])
+@keeps_on_expiry(ActionForm)
 @login_required
 def remove(dossier_id: int):
     """Confirm, then remove the dossier and its adhesions."""
@@ -228,6 +233,7 @@ def remove(dossier_id: int):
 
 
 @bp.route("/importer", methods=["GET", "POST"])
+@keeps_on_expiry(ImportForm)
 @accepts_uploads("file")
 @login_required
 def import_dossiers():

@@ -11,6 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 
 from web.core import audit, login_throttle, sessions
+from web.core.expired_forms import keeps_on_expiry
 from web.core.forms import AddressForm, personal_data
 from web.core.i18n import translate
 from web.core.limits import RECOVERY, RECOVERY_IP, by_ip, by_recovery_flow, by_typed_address
@@ -51,6 +52,7 @@ def _may_mail(registration: Registration) -> bool:
 
 
 @bp.route("/mot-de-passe", methods=["GET", "POST"])
+@keeps_on_expiry(ForgotPasswordForm)
 @limiter.limit(RECOVERY, methods=["POST"], key_func=by_typed_address)
 @limiter.limit(RECOVERY_IP, methods=["POST"], key_func=by_ip)
 def forgot_password():
@@ -71,6 +73,7 @@ def forgot_password():
 
 
 @bp.route("/numero", methods=["GET", "POST"])
+@keeps_on_expiry(AddressForm)
 @limiter.limit(RECOVERY, methods=["POST"], key_func=by_typed_address)
 @limiter.limit(RECOVERY_IP, methods=["POST"], key_func=by_ip)
 def forgot_number():
@@ -138,6 +141,7 @@ def _mark_answered() -> None:
 
 
 @bp.route("/reinitialiser", methods=["GET", "POST"])
+@keeps_on_expiry(TrustAnswerForm)
 @limiter.limit(RECOVERY, methods=["POST"], key_func=by_recovery_flow)
 @limiter.limit(RECOVERY_IP, methods=["POST"], key_func=by_ip)
 def reset():
@@ -178,6 +182,7 @@ def reset():
 
 
 @bp.route("/nouveau-mot-de-passe", methods=["GET", "POST"])
+@keeps_on_expiry(ResetPasswordForm)
 def new_password():
     """Choose the new password; then every session ends and a notice is mailed."""
     registration, error, status = _link_registration()

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from web.core.expired_forms import keeps_on_expiry
 from web.core.forms import ResendForm
 from web.core.i18n import country_name, translate
 from web.core.limits import CONFIRM_IP, RESEND, RESEND_IP, by_ip
@@ -82,6 +83,7 @@ def next_step(draft: wizard.Draft):
 
 
 @bp.route("/etape-1", methods=["GET", "POST"])
+@keeps_on_expiry(TermsForm)
 def terms():
     """1ère étape : acceptez les conditions générales."""
     draft, elsewhere = draft_for_step(1)
@@ -96,6 +98,7 @@ def terms():
 
 
 @bp.route("/etape-2", methods=["GET", "POST"])
+@keeps_on_expiry(CredentialsForm)
 def credentials():
     """2ème étape : créez vos identifiants."""
     draft, elsewhere = draft_for_step(2)
@@ -119,6 +122,7 @@ def credentials():
 
 
 @bp.route("/etape-3", methods=["GET", "POST"])
+@keeps_on_expiry(ProfileForm)
 def profile():
     """3ème étape : remplissez votre formulaire d'inscription."""
     draft, elsewhere = draft_for_step(3)
@@ -155,6 +159,7 @@ def profile_from_form(form: ProfileForm) -> dict:
 
 
 @bp.route("/confirmation", methods=["GET", "POST"])
+@keeps_on_expiry(ConfirmForm)
 @limiter.limit(CONFIRM_IP, methods=["POST"], key_func=by_ip)
 def confirmation():
     """4ème étape : vérifiez votre saisie, puis validez."""
@@ -195,6 +200,7 @@ def waiting():
 
 
 @bp.route("/attente/renvoyer", methods=["POST"])
+@keeps_on_expiry(ResendForm)
 @limiter.limit(RESEND, methods=["POST"], key_func=by_registration)
 @limiter.limit(RESEND_IP, methods=["POST"], key_func=by_ip)
 def resend():
