@@ -110,6 +110,9 @@ def test_the_space_tables_read_as_cards_at_320_px(page: Page, live_stack: LiveSt
     page.goto(dossier_url)
     readable_at_320(page, "past adhesions", rows=1)
 
+    page.goto(live_stack.url("/espace/sessions"))
+    readable_at_320(page, "active sessions", rows=1)
+
     # Wide enough, the same table is a table again, its header row shown.
     page.set_viewport_size(DESKTOP)
     page.goto(live_stack.url("/espace/historique"))

@@ -204,18 +204,24 @@ def test_an_import_sent_late_asks_for_the_file_again_and_imports_it(app, client,
     assert [dossier.siren for dossier in space.dossiers()] == [VALID_SIREN]
 
 
+FOREIGN_ORIGIN = "Cet envoi ne vient pas d'une page de ce site"
+
+
 @pytest.mark.parametrize(
-    "headers",
+    ("headers", "status", "refusal"),
     [
-        {},
-        {"Origin": "https://attacker.example.com"},
-        {"Origin": "null"},
-        {"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost"},
-        {"Referer": "https://attacker.example.com/form"},
+        ({}, 400, PLAIN_REFUSAL),
+        # A foreign Origin is refused before any view (web/core/request_rules.py).
+        ({"Origin": "https://attacker.example.com"}, 403, FOREIGN_ORIGIN),
+        ({"Origin": "null"}, 403, FOREIGN_ORIGIN),
+        ({"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost"}, 400, PLAIN_REFUSAL),
+        ({"Referer": "https://attacker.example.com/form"}, 400, PLAIN_REFUSAL),
     ],
     ids=["no-header", "other-origin", "null-origin", "cross-site-fetch", "other-referer"],
 )
-def test_a_post_not_known_to_come_from_our_pages_gets_the_plain_refusal(app, client, headers):
+def test_a_post_not_known_to_come_from_our_pages_gets_the_plain_refusal(
+    app, client, headers, status, refusal
+):
     create_subscriber(app)
 
     response = client.post(
@@ -223,8 +229,8 @@ def test_a_post_not_known_to_come_from_our_pages_gets_the_plain_refusal(app, cli
     )
 
     page = Page(response)
-    assert response.status_code == 400
-    assert PLAIN_REFUSAL in page.text
+    assert response.status_code == status
+    assert refusal in page.text
     assert EMAIL not in response.get_data(as_text=True)
     assert not page.main.find_all("form")
 
@@ -240,8 +246,10 @@ def test_a_secure_post_refused_for_its_referer_is_not_offered_again(client):
         **https,
     )
 
-    assert response.status_code == 400
-    assert PLAIN_REFUSAL in Page(response).text
+    # Over HTTPS, neither Origin nor Referer: refused before any view, nothing echoed.
+    assert response.status_code == 403
+    assert FOREIGN_ORIGIN in Page(response).text
+    assert EMAIL not in response.get_data(as_text=True)
 
 
 def test_the_page_posts_only_to_the_page_the_form_was_sent_to(client, wizard, clock):

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from web.account.routes import bp, end_this_session
 from web.core import audit, sessions
+from web.core.expired_forms import keeps_on_expiry
 from web.extensions import db
 
 
@@ -40,6 +41,7 @@ def active_sessions():
 
 
 @bp.route("/sessions/fermer", methods=["POST"])
+@keeps_on_expiry()
 @login_required
 def end_session():
     """« Fermer cette session »: another device is logged out; this one is a logout."""
@@ -62,6 +64,7 @@ def end_session():
 
 
 @bp.route("/sessions/fermer-les-autres", methods=["POST"])
+@keeps_on_expiry()
 @login_required
 def end_other_sessions():
     """« Fermer toutes les autres sessions »: every device but this one is logged out."""

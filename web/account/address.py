@@ -18,6 +18,7 @@ from web.account.auth import check_password
 from web.account.forms import AddressCodeForm, LoginAddressForm
 from web.account.routes import bp
 from web.core import audit, sessions
+from web.core.expired_forms import keeps_on_expiry
 from web.core.limits import ADDRESS_CHANGE, by_subscriber
 from web.core.notices import notify
 from web.core.outbox import enqueue_outbox, owe_mail
@@ -32,6 +33,7 @@ SHOWN = "address_change"  # the masked new address, for the code page
 
 
 @bp.route("/adresse-de-connexion", methods=["GET", "POST"])
+@keeps_on_expiry(LoginAddressForm)
 @login_required
 @limiter.limit(ADDRESS_CHANGE, methods=["POST"], key_func=by_subscriber)
 def change_email():
@@ -66,6 +68,7 @@ def _request_change(subscriber, address: str) -> None:
 
 
 @bp.route("/adresse-de-connexion/confirmer", methods=["GET", "POST"])
+@keeps_on_expiry(AddressCodeForm)
 @login_required
 def confirm_email():
     """Type the code received at the new address: the space moves to it."""
