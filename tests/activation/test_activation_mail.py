@@ -4,7 +4,6 @@ Redis keeps only the code's keyed hash, for 48 h from the hand-off to SMTP."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -14,7 +13,9 @@ from tests.activation.helpers import (
     REFUSED,
     activate,
     activated_number,
+    activation_link,
     html_of,
+    path_of,
     refusal_text,
     text_of,
 )
@@ -26,24 +27,8 @@ from web.core.secrets.codes import ALPHABET, code_digest
 # summer time that night, so 48 h later is 31 March at 02:30 in Paris, not 01:30.
 HAND_OFF = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 DEADLINE_IN_PARIS = "31 mars 2026 à 02:30"
-LINK_EXPIRED = "Ce lien a expiré : le délai de 48h est dépassé."
+LINK_EXPIRED = "Ce lien a expiré : le délai de 48 heures est dépassé."
 LINK_INVALID = "Ce lien n'est pas valide : saisissez votre adresse électronique."
-
-
-def activation_link(mail) -> str:
-    """The href of the « Activez votre espace abonné » button of the HTML part."""
-    links = [
-        node
-        for node in Page(html_of(mail)).root.find_all("a")
-        if node.text == "Activez votre espace abonné"
-    ]
-    assert len(links) == 1, "the HTML part has one « Activez votre espace abonné » link"
-    return links[0].attrs["href"]
-
-
-def path_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.path}?{parts.query}"
 
 
 def test_code_mail_is_a_french_multipart_mail(sign_up, outbox):

@@ -21,6 +21,7 @@ from web.activation.service import ActivationResult
 from web.activation.service import (
     activate as activate_space,
 )
+from web.core.durations import activation_validity
 from web.core.limits import ACTIVATION, ACTIVATION_IP, RESEND, RESEND_IP, by_ip, by_typed_address
 from web.core.resend import request_new_code
 from web.core.secrets.tokens import TokenPurpose, TokenStatus, check_token
@@ -48,7 +49,11 @@ def activate():
             form.email.data = link.value
         elif link.status is TokenStatus.EXPIRED:
             flash(
-                _("Ce lien a expiré : le délai de 48h est dépassé. Recommencez votre inscription."),
+                _(
+                    "Ce lien a expiré : le délai de %(validity)s est dépassé. Recommencez votre "
+                    "inscription.",
+                    validity=activation_validity(),
+                ),
                 "warning",
             )
         else:
