@@ -88,3 +88,13 @@ def test_durations_are_said_in_words_singular_or_plural(app, seconds, french, en
             assert duration_in_words(seconds) == french
         with force_locale("en"):
             assert duration_in_words(seconds) == english
+
+
+@pytest.mark.app_config(ACTIVATION_CODE_TTL_SECONDS=72 * 3600)
+def test_the_waiting_page_lasts_as_long_as_the_code(client, wizard, redis_client):
+    wizard.complete()
+
+    (key,) = redis_client.scan_iter("wizard:receipt:*")
+    # The code's window, plus the hour its hand-off to SMTP may take.
+    assert 73 * 3600 - 5 <= redis_client.ttl(key) <= 73 * 3600
+    assert "72 heures" in Page(client.get("/inscription/attente")).text
