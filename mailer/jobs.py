@@ -17,8 +17,7 @@ from mailer import daily_cap
 from mailer.delivery import already_handed, drop_obsolete, hand_off, mark_sent, send_once, unsent
 from mailer.render import render_mail
 from web.core.outbox import mail_job
-from web.core.secrets import codes
-from web.core.secrets.tokens import TokenPurpose, make_token
+from web.core.secrets import codes, links
 from web.core.subscribers import PENDING_STATES
 from web.core.urls import public_url_for
 from web.extensions import db, redis_store
@@ -33,7 +32,7 @@ def _code_ttl() -> int:
 
 @mail_job(MailKind.ACTIVATION_CODE)
 def send_activation_code(registration_id: int) -> str:
-    """Send a new activation code: the only valid one, for 48 h from the SMTP hand-off."""
+    """Send a new activation code: the only valid one, for its TTL from the SMTP hand-off."""
     registration = db.session.get(Registration, registration_id)
     rows = unsent(registration_id, MailKind.ACTIVATION_CODE)
     if registration is None or registration.state not in PENDING_STATES:
@@ -58,6 +57,8 @@ def send_activation_code(registration_id: int) -> str:
     # Stored before sending (with slack) so the code works the moment it arrives; the
     # 48 h window itself starts at the hand-off below. Any earlier code stops working.
     codes.store_code(connection, registration.id, digest, ttl + 3600)
+    # The link lives with this code (links.py): kept as long as the code's key at most.
+    link_token = links.issue_link(connection, registration.id, digest, ttl + 3600)
     message = render_mail(
         "activation_code",
         subject=_l("Votre code d'activation espace-pro"),
@@ -66,10 +67,7 @@ def send_activation_code(registration_id: int) -> str:
         code=code,
         deadline=utcnow() + timedelta(seconds=ttl),
         registration=registration,
-        activation_url=public_url_for(
-            "activation.activate",
-            jeton=make_token(TokenPurpose.ACTIVATION_LINK, registration.email),
-        ),
+        activation_url=public_url_for("activation.activate", jeton=link_token),
     )
     handed_at = hand_off(
         registration,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
 
@@ -81,3 +82,21 @@ def ask_new_code(client: FlaskClient, email: str):
         data={"csrf_token": csrf_token(page.get_data(as_text=True)), "email": email},
         follow_redirects=True,
     )
+
+
+def activation_link(mail) -> str:
+    """The href of the « Activez votre espace abonné » button of the HTML part (any language)."""
+    links = [
+        node
+        for node in Page(html_of(mail)).root.find_all("a")
+        if "/activation/?jeton=" in node.attrs.get("href", "")
+    ]
+    assert len(links) == 1, "the HTML part has one « Activez votre espace abonné » link"
+    assert links[0].text in ("Activez votre espace abonné", "Activate your subscriber space")
+    return links[0].attrs["href"]
+
+
+def path_of(url: str) -> str:
+    """The path and query of a URL, for the test client."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"

@@ -157,7 +157,7 @@ def test_resend_after_expiry_says_the_sign_up_was_erased(
     page = Page(response)
     assert response.request.path == "/inscription/etape-1"
     assert (
-        "Le délai de 48h est dépassé et votre inscription a été effacée : recommencez "
+        "Le délai de 1 heure est dépassé et votre inscription a été effacée : recommencez "
         "votre inscription."
     ) in page.notices()
     assert len(outbox) == 1

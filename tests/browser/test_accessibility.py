@@ -387,7 +387,9 @@ def test_activation_and_subscriber_space_pages_pass_axe(
     service.get_by_role("radio").first.check()
     service.get_by_role("button").click()
     audit.check("dossier, adhesion", "dossiers.show")
-    page.locator(".service").first.get_by_role("button").click()
+    page.locator(".service").first.get_by_role("link", name="Retirer").click()
+    audit.check("withdraw adhesion", "dossiers.withdraw")
+    page.get_by_role("button", name="Confirmer le retrait").click()
     audit.check("dossier, adhesion withdrawn", "dossiers.show")
     dossier_url = page.url
 

@@ -127,6 +127,7 @@ def _activate_from_the_mail(page: Page, live_stack: LiveStack, person: Person, s
     # The mail's link pre-fills the address; the person types the code.
     text.get_by_role("link").filter(has_text="/activation").first.click()
     expect(heading(page)).to_have_text("Activez votre espace abonné")
+    assert "jeton" not in page.url  # the token left the address bar at once
     expect(labelled(page, "Adresse électronique")).to_have_value(person.email)
     labelled(page, "Code d'activation").fill(code)
     shoot("10-activation")

@@ -65,11 +65,9 @@ class Space:
         )
 
     def withdraw(self, dossier_id: int, adhesion_id: int, **kwargs):
-        return self.post(
-            f"/espace/dossiers/{dossier_id}/adhesions/{adhesion_id}/retirer",
-            token_from=f"/espace/dossiers/{dossier_id}",
-            **kwargs,
-        )
+        """« Confirmer le retrait » on the confirmation page of « Retirer »."""
+        url = f"/espace/dossiers/{dossier_id}/adhesions/{adhesion_id}/retirer"
+        return self.post(url, token_from=f"/espace/dossiers/{dossier_id}", **kwargs)
 
     def dossiers(self) -> list[Dossier]:
         """The subscriber's dossiers, oldest first, detached."""

@@ -75,7 +75,9 @@ def urls(ids: dict[str, int]) -> list[tuple[str, str, dict]]:
             {"messagerie-role": "mandataire"},
         ),
         ("POST", f"/espace/dossiers/{dossier}/services/tva/adherer", {"tva-role": "mandataire"}),
+        ("GET", f"/espace/dossiers/{dossier}/adhesions/{current}/retirer", {}),
         ("POST", f"/espace/dossiers/{dossier}/adhesions/{current}/retirer", {}),
+        ("GET", f"/espace/dossiers/{dossier}/adhesions/{withdrawn}/retirer", {}),
         ("POST", f"/espace/dossiers/{dossier}/adhesions/{withdrawn}/retirer", {}),
     ]
 
@@ -89,6 +91,7 @@ def test_another_subscriber_gets_404_on_every_url_and_changes_nothing(
     token = other.token()
     attempts = urls(owned) + [
         # Someone else's adhesion reached through one's own dossier.
+        ("GET", f"/espace/dossiers/{mine}/adhesions/{owned['current']}/retirer", {}),
         ("POST", f"/espace/dossiers/{mine}/adhesions/{owned['current']}/retirer", {}),
     ]
     for method, url, data in attempts:
@@ -110,8 +113,15 @@ def test_another_subscriber_gets_404_on_every_url_and_changes_nothing(
 
 def test_unknown_ids_are_404(space: Space, owned: dict[str, int]):
     assert space.client.get("/espace/dossiers/999999").status_code == 404
-    response = space.post(f"/espace/dossiers/{owned['dossier']}/adhesions/999999/retirer")
-    assert response.status_code == 404
+    unknown = f"/espace/dossiers/{owned['dossier']}/adhesions/999999/retirer"
+    for response in (space.client.get(unknown), space.post(unknown)):
+        assert response.status_code == 404
+        assert "Page introuvable" in response.get_data(as_text=True)
+    # An adhesion of the space, asked for through a dossier it does not belong to.
+    space.add("552100554", "Garage Durand")
+    elsewhere = next(d.id for d in space.dossiers() if d.siren == "552100554")
+    crossed = f"/espace/dossiers/{elsewhere}/adhesions/{owned['current']}/retirer"
+    assert space.client.get(crossed).status_code == 404
 
 
 def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(
@@ -139,6 +149,7 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(
         "/espace/dossiers/importer",
         "/espace/dossiers/1",
         "/espace/dossiers/1/supprimer",
+        "/espace/dossiers/1/adhesions/1/retirer",
     ],
 )
 def test_a_visitor_is_sent_to_the_login_page(client: FlaskClient, url: str):
@@ -167,6 +178,7 @@ def test_pages_are_never_cached(space: Space, owned: dict[str, int]):
         "/espace/dossiers/ajouter",
         "/espace/dossiers/importer",
         f"/espace/dossiers/{owned['dossier']}/supprimer",
+        f"/espace/dossiers/{owned['dossier']}/adhesions/{owned['current']}/retirer",
         "/espace/dossiers/424242",
     ):
         assert space.client.get(url).headers["Cache-Control"] == "no-store", url

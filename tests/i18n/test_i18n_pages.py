@@ -278,7 +278,12 @@ def test_the_dossiers_pages_in_english(app, english, english_subscriber):
     )
     text = english_page(adhered, "Sign-up saved: “File and pay VAT”.")
     assert "as authorised agent." in text
-    (withdraw,) = re.findall(r'action="([^"]+/retirer)"', adhered.get_data(as_text=True))
+    (withdraw,) = re.findall(r'href="([^"]+/retirer)"', adhered.get_data(as_text=True))
+    text = english_page(
+        english.get(withdraw),
+        "Withdraw the sign-up for the service “File and pay VAT” of the dossier 732 829 320?",
+    )
+    assert "Confirm withdrawal" in text
     withdrawn = english.post(withdraw, data={"csrf_token": token}, follow_redirects=True)
     english_page(withdrawn, "Withdrawn sign-ups")
 

@@ -14,6 +14,8 @@ from werkzeug.routing import IntegerConverter
 from tests.factories import create_active_space
 from tests.support import SUBSCRIBER_NUMBER, logged_in
 from tests.web.pages import Page
+from web.extensions import db
+from web.models import Adhesion
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -74,15 +76,28 @@ def dossier_id(app: Flask) -> int:
     return create_active_space(app, with_dossier=True)[1]
 
 
+@pytest.fixture
+def adhesion_id(app: Flask, dossier_id: int) -> int:
+    """The dossier's current adhesion to the VAT service; its id."""
+    with app.app_context():
+        adhesion = Adhesion(dossier_id=dossier_id, service="tva", role="mandataire")
+        db.session.add(adhesion)
+        db.session.commit()
+        return adhesion.id
+
+
 @pytest.mark.parametrize("scheme", ["http", "https"])
 @pytest.mark.parametrize("who", ["anonymous", "subscriber"])
-def test_every_get_route_answers_with_the_security_headers(app, client, dossier_id, who, scheme):
+def test_every_get_route_answers_with_the_security_headers(
+    app, client, dossier_id, adhesion_id, who, scheme
+):
     visitor = logged_in(client) if who == "subscriber" else client
     # "code": the language switch (French, so the walk stays in the default language).
     values = {
         "filename": "css/app.css",
         "key": file_mail(app),
         "dossier_id": dossier_id,
+        "adhesion_id": adhesion_id,
         "code": "fr",
     }
     urls = every_get_url(app, values)
@@ -121,6 +136,7 @@ def test_every_get_route_answers_with_the_security_headers(app, client, dossier_
     assert statuses["main.landing"] == statuses["static"] == statuses["devmail.message"] == 200
     if who == "subscriber":
         assert statuses["account.home"] == statuses["dossiers.show"] == 200
+        assert statuses["dossiers.withdraw"] == 200
         assert statuses["account.history"] == statuses["account.registration_form"] == 200
         assert statuses["account.active_sessions"] == 200
         assert SUBSCRIBER_NUMBER in visitor.get("/espace/").get_data(as_text=True)

@@ -198,7 +198,7 @@ def test_waiting_page_says_the_code_is_on_its_way_to_the_address(at_confirmation
     assert f"vérifiez que l'adresse que vous avez saisie ({EMAIL}) est correcte" in page.text
     assert "« Courrier indésirable » ou « Spam »" in page.text
     assert "ce code n'est pas un mot de passe" in page.text
-    assert "Vous disposez d'un délai de 48h" in page.text
+    assert "Vous disposez d'un délai de 48 heures" in page.text
     assert page.link_to("Activez votre espace abonné") == "/activation/"
 
 

@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -21,15 +20,18 @@ from web.activation.service import ActivationResult
 from web.activation.service import (
     activate as activate_space,
 )
+from web.core.durations import activation_validity
 from web.core.expired_forms import keeps_on_expiry
 from web.core.limits import ACTIVATION, ACTIVATION_IP, RESEND, RESEND_IP, by_ip, by_typed_address
 from web.core.resend import request_new_code
-from web.core.secrets.tokens import TokenPurpose, TokenStatus, check_token
-from web.core.subscribers import live_registration, registration_by_id
-from web.extensions import limiter
+from web.core.secrets.links import LinkStatus, follow_link
+from web.core.subscribers import PENDING_STATES, live_registration, registration_by_id
+from web.extensions import limiter, redis_store
 from web.models import RegistrationState
 
 bp = Blueprint("activation", __name__, url_prefix="/activation")
+# The registration whose mailed link this browser followed: its address fills the form.
+LINKED_REGISTRATION = "activation_link"
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -38,26 +40,18 @@ bp = Blueprint("activation", __name__, url_prefix="/activation")
 @limiter.limit(ACTIVATION_IP, methods=["POST"], key_func=by_ip)
 def activate():
     """Saisissez votre adresse électronique ainsi que votre code d'activation."""
+    if request.method == "GET" and "jeton" in request.args:
+        _follow_link(request.args["jeton"])
+        # Keep the token out of the address bar, history and Referer from now on.
+        return redirect(url_for("activation.activate"))
     form = ActivationForm()
     refused = False
-    if request.method == "GET" and request.args.get("jeton"):
-        link = check_token(
-            TokenPurpose.ACTIVATION_LINK,
-            request.args["jeton"],
-            max_age=current_app.config["ACTIVATION_CODE_TTL_SECONDS"],
-        )
-        if link.status is TokenStatus.VALID:
-            form.email.data = link.value
-        elif link.status is TokenStatus.EXPIRED:
-            flash(
-                _("Ce lien a expiré : le délai de 48h est dépassé. Recommencez votre inscription."),
-                "warning",
-            )
-        else:
-            flash(_("Ce lien n'est pas valide : saisissez votre adresse électronique."), "warning")
+    if request.method == "GET":
+        form.email.data = _linked_address()
     if form.validate_on_submit():
         result, registration = activate_space(form.normalised_email, form.code.data)
         if result is ActivationResult.ACTIVATED:
+            session.pop(LINKED_REGISTRATION, None)
             session["activated"] = registration.id
             return redirect(url_for("activation.success"))
         if result is ActivationResult.BUSY:
@@ -72,6 +66,42 @@ def activate():
         else:
             refused = True
     return render_template("activation/activate.html", form=form, refused=refused)
+
+
+def _follow_link(token: str) -> None:
+    """Remember the link's registration in the session, or say why the link does not work."""
+    link = follow_link(redis_store.connection, token)
+    if link.status is LinkStatus.VALID:
+        session[LINKED_REGISTRATION] = link.registration_id
+        return
+    session.pop(LINKED_REGISTRATION, None)
+    if link.status is LinkStatus.EXPIRED:
+        message = _(
+            "Ce lien a expiré : le délai de %(validity)s est dépassé. Recommencez votre "
+            "inscription.",
+            validity=activation_validity(),
+        )
+    elif link.status is LinkStatus.SPENT:
+        message = _(
+            "Ce lien ne sert plus : le code qu'il accompagnait a déjà été utilisé ou "
+            "remplacé par un nouveau code. Saisissez votre adresse électronique et le dernier "
+            "code reçu."
+        )
+    else:
+        message = _("Ce lien n'est pas valide : saisissez votre adresse électronique.")
+    flash(message, "warning")
+
+
+def _linked_address() -> str | None:
+    """The address of the space whose mailed link this browser followed, while pending."""
+    registration_id = session.get(LINKED_REGISTRATION)
+    if registration_id is None:
+        return None
+    registration = registration_by_id(registration_id)
+    if registration is None or registration.state not in PENDING_STATES:
+        session.pop(LINKED_REGISTRATION)
+        return None
+    return registration.email
 
 
 @bp.route("/reussie")

@@ -9,6 +9,7 @@ from flask import Flask, request, session, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
+from web.core.durations import activation_validity
 from web.core.errors import BACKEND_ERRORS
 from web.core.i18n import current_language, translate
 from web.extensions import db
@@ -41,6 +42,9 @@ def register(app: Flask) -> None:
     def iso_datetime(moment: datetime) -> str:
         # For <time datetime="…">: the instant in UTC, whatever the page's language.
         return naive_utc(moment).replace(tzinfo=UTC).isoformat(timespec="seconds")
+
+    # A global, not the context processor's: mails (mailer/render.py) render with it too.
+    app.add_template_global(activation_validity)
 
     @app.template_filter("translate")
     def translate_filter(text: str) -> str:

@@ -184,16 +184,26 @@ def adhere(dossier_id: int, service_key: str):
     return redirect(back)
 
 
-@bp.route("/<int:dossier_id>/adhesions/<int:adhesion_id>/retirer", methods=["POST"])
+@bp.route("/<int:dossier_id>/adhesions/<int:adhesion_id>/retirer", methods=["GET", "POST"])
 @keeps_on_expiry(ActionForm)
 @login_required
 def withdraw(dossier_id: int, adhesion_id: int):
-    """« Retirer »: the adhesion ends today and stays in the dossier's past adhesions."""
+    """Confirm, then « Retirer »: the adhesion ends today and stays in the past adhesions."""
     adhesion = queries.owned_adhesion(current_user.id, dossier_id, adhesion_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     service = service_named(adhesion.service)
     label = service.label if service else adhesion.service
+    back = url_for("dossiers.show", dossier_id=dossier_id)
+    if not ActionForm().validate_on_submit():
+        if adhesion.withdrawn_at is not None:
+            flash(_("Cette adhésion avait déjà été retirée."), "warning")
+            return redirect(back)
+        return render_template(
+            "dossiers/withdraw.html",
+            dossier=adhesion.dossier,
+            adhesion=adhesion,
+            service_label=label,
+            role_label=role_label,
+        )
     # Only the request that actually ends it records the event (double clicks are harmless).
     ended = db.session.execute(
         update(Adhesion)
@@ -209,7 +219,7 @@ def withdraw(dossier_id: int, adhesion_id: int):
     else:
         db.session.rollback()
         flash(_("Cette adhésion avait déjà été retirée."), "warning")
-    return redirect(url_for("dossiers.show", dossier_id=dossier_id))
+    return redirect(back)
 
 
 @bp.route("/<int:dossier_id>/supprimer", methods=["GET", "POST"])

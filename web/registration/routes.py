@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from web.core.durations import activation_validity
 from web.core.expired_forms import keeps_on_expiry
 from web.core.forms import ResendForm
 from web.core.i18n import country_name, translate
@@ -189,7 +190,7 @@ def confirmation():
 
 @bp.route("/attente")
 def waiting():
-    """The seed's waiting page: the code is on its way, with the 48 h deadline."""
+    """The seed's waiting page: the code is on its way, with its deadline."""
     receipt = wizard.load_receipt()
     if receipt is None:
         return redirect(url_for("main.subscription"))
@@ -213,8 +214,9 @@ def resend():
     if registration is None:
         flash(
             _(
-                "Le délai de 48h est dépassé et votre inscription a été effacée : "
-                "recommencez votre inscription."
+                "Le délai de %(validity)s est dépassé et votre inscription a été effacée : "
+                "recommencez votre inscription.",
+                validity=activation_validity(),
             ),
             "warning",
         )

@@ -14,7 +14,6 @@ from web.extensions import redis_store
 
 DRAFT_KEY = "wizard:draft:{}"
 RECEIPT_KEY = "wizard:receipt:{}"
-RECEIPT_SECONDS = 48 * 3600
 STEPS = (1, 2, 3, 4)
 
 
@@ -87,7 +86,9 @@ def save_receipt(email: str, registration_id: int, deadline_iso: str) -> None:
     """Remember, for the waiting page, where the code goes and by when to use it."""
     token = secrets.token_urlsafe(24)
     receipt = {"email": email, "registration_id": registration_id, "deadline": deadline_iso}
-    redis_store.connection.set(RECEIPT_KEY.format(token), json.dumps(receipt), ex=RECEIPT_SECONDS)
+    # As long as the code it announces (its window opens at the hand-off, a little later).
+    lifetime = current_app.config["ACTIVATION_CODE_TTL_SECONDS"] + 3600
+    redis_store.connection.set(RECEIPT_KEY.format(token), json.dumps(receipt), ex=lifetime)
     session["receipt"] = token
 
 

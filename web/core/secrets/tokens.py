@@ -23,7 +23,9 @@ RESET_LINK_SECONDS = 3600
 class TokenPurpose(enum.StrEnum):
     """Each purpose signs with its own salt, so a token is good for one thing only."""
 
-    ACTIVATION_LINK = "espace-pro.activation-link"
+    # A random reference (web/core/secrets/links.py). The salt changed with the payload:
+    # links of the older kind, which carried the address, no longer verify.
+    ACTIVATION_LINK = "espace-pro.activation-link.reference"
     PASSWORD_RESET = "espace-pro.password-reset"  # noqa: S105 - a salt name
 
 
