@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from web.account.auth import authenticate, check_password
 from web.account.forms import ChangePasswordForm, LoginForm, TrustQuestionForm
-from web.core import audit, login_throttle, sessions
+from web.core import activation_receipt, audit, login_throttle, sessions
 from web.core.errors import BACKEND_ERRORS
 from web.core.forms import personal_data
 from web.core.i18n import country_name, current_language, translate
@@ -108,6 +108,7 @@ def login():
 
 def _open_space(registration: Registration):
     login_throttle.clear_failures(registration.email)
+    activation_receipt.revoke()  # the success page's number and PDF end here, copies too
     session.clear()  # a new session at login: nothing carried over from before
     registration.login_session = sessions.open_session(registration.id)
     login_user(registration)
@@ -133,6 +134,7 @@ def logout():
     db.session.commit()
     sessions.close_session(current_user.login_session)
     logout_user()
+    activation_receipt.revoke()
     session.clear()
     flash(_("Vous êtes déconnecté."), "success")
     if request.form.get("ensuite") == "creer":  # from the wizard: a collaborator's space
