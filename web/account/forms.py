@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import PasswordField, SelectField
 from wtforms.validators import ValidationError
 
 from web.core.forms import (
     AddressForm,
     NewPasswordMixin,
-    PlainText,
     address_field,
     answer_field,
     choices,
+    code_field,
     normalised_email,
     required,
     too_long,
 )
 from web.core.i18n import translate
-from web.core.secrets.codes import ALPHABET, CODE_LENGTH, normalise_code
 from web.domain.text import clean_text
 from web.domain.trust import TRUST_QUESTIONS, answer_problems
 
@@ -90,23 +89,8 @@ class LoginAddressForm(CurrentPasswordMixin, FlaskForm):
 class AddressCodeForm(FlaskForm):
     """The code mailed to the new login address."""
 
-    code = StringField(
+    code = code_field(
         _l("Code reçu à la nouvelle adresse"),
-        validators=[
-            required(_l("Saisissez le code reçu à la nouvelle adresse.")),
-            too_long(40),
-            PlainText(),
-        ],
-        render_kw={
-            "autocomplete": "one-time-code",
-            "autocapitalize": "characters",
-            "spellcheck": "false",
-        },
+        missing=_l("Saisissez le code reçu à la nouvelle adresse."),
+        wrong_shape=_l("Le code comporte 12 lettres et chiffres (exemple : ABCD-EF12-3456)."),
     )
-
-    def validate_code(self, field) -> None:
-        code = normalise_code(field.data)
-        if len(code) != CODE_LENGTH or any(ch not in ALPHABET for ch in code):
-            raise ValidationError(
-                _l("Le code comporte 12 lettres et chiffres (exemple : ABCD-EF12-3456).")
-            )

@@ -13,6 +13,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import Select
 
 from web.core.i18n import lazy_label, translate
+from web.core.secrets.codes import ALPHABET, CODE_LENGTH, normalise_code
 from web.domain.passwords import PasswordPolicy, password_problems
 from web.domain.text import clean_text, forbidden_character
 
@@ -99,6 +100,32 @@ def address_field(label: str, autocomplete: str = "email") -> StringField:
             PlainText(),
         ],
         render_kw={"autocomplete": autocomplete, "inputmode": "email"},
+    )
+
+
+class MailedCode:
+    """A code as mailed (XXXX-XXXX-XXXX): 12 letters and digits, whatever the case, the
+    spaces or dashes typed; `message` says so in the form's own words."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        code = normalise_code(field.data or "")
+        if len(code) != CODE_LENGTH or any(ch not in ALPHABET for ch in code):
+            raise ValidationError(self.message)
+
+
+def code_field(label: str, missing: str, wrong_shape: str) -> StringField:
+    """A mailed code: required, its shape checked, typed as a one-time code."""
+    return StringField(
+        label,
+        validators=[required(missing), too_long(40), PlainText(), MailedCode(wrong_shape)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+        },
     )
 
 
