@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from web.core import i18n
+from web.core.expired_forms import keeps_on_expiry
 from web.core.terms import TERMS_VERSION
 
 bp = Blueprint("main", __name__)
@@ -29,6 +30,7 @@ def terms():
 
 
 @bp.route("/langue/<code>", methods=["GET", "POST"])
+@keeps_on_expiry()
 def switch_language(code: str):
     """The language switch: remember the choice (a cookie), back to the page (`next`).
 
