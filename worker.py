@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import sys
 import time
+from collections.abc import Callable
 
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
@@ -97,9 +98,34 @@ def job_outcome(job: Job) -> str:
     return "failed for good" if status == JobStatus.FAILED else str(status)
 
 
-def run_cron(redis_url: str) -> None:
-    """In a child process: enqueue the maintenance jobs on their schedule (rq cron)."""
+def die_with_the_worker() -> None:
+    """Make every process the worker forks die with it, SIGKILL included (issue 13).
+
+    RQ forks its scheduler (rq/scheduler.py, RQScheduler.start) with no such care: killed
+    hard, the worker left it running and holding `rq:scheduler-lock:*`, and with it the
+    multiprocessing resource tracker, which ends only when every holder of its pipe has
+    gone. Hooked at the fork rather than in RQ's code: the child asks the kernel for
+    SIGTERM when its parent dies (the scheduler then stops and releases its locks). The
+    cron child (spawned, not forked) asks in run_cron.
+    """
+    forked_by = [os.getpid()]
+
+    def before_fork() -> None:
+        forked_by[0] = os.getpid()
+
+    os.register_at_fork(before=before_fork, after_in_child=lambda: die_with(forked_by[0], os._exit))
+
+
+def die_with(parent: int, leave: Callable[[int], object] = sys.exit) -> None:
+    """In a child: SIGTERM when `parent` dies; leave now if it died before we could ask."""
     die_with_parent()
+    if os.getppid() != parent:  # reparented already: no signal will ever come
+        leave(1)
+
+
+def run_cron(redis_url: str, worker_pid: int) -> None:
+    """In a child process: enqueue the maintenance jobs on their schedule (rq cron)."""
+    die_with(worker_pid)  # after ~1 s of imports: the worker may be gone already
     import redis
 
     cron = CronScheduler(connection=redis.Redis.from_url(redis_url), name=f"cron-{os.getpid()}")
@@ -138,10 +164,14 @@ def main() -> int:
         )
         return 2
     app = create_app({"AUTO_MIGRATE": False, **no_commit_wait(os.environ.get("DATABASE_URL"))})
+    die_with_the_worker()
     with app.app_context():
         connection = redis_store.connection
         cron = multiprocessing.get_context("spawn").Process(
-            target=run_cron, args=(app.config["REDIS_URL"],), daemon=True, name="rq-cron"
+            target=run_cron,
+            args=(app.config["REDIS_URL"], os.getpid()),
+            daemon=True,
+            name="rq-cron",
         )
         cron.start()
         queues = [Queue(name, connection=connection) for name in (MAIL_QUEUE, MAINTENANCE_QUEUE)]
