@@ -6,12 +6,13 @@ Run as `python worker.py`, configured from the same environment as the web app.
 from __future__ import annotations
 
 import contextvars
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import time
-from collections.abc import Callable
 
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
@@ -22,7 +23,7 @@ from mailer.maintenance import expire_registrations, reconcile_outbox
 from mailer.smtp import MailDeliveryError
 from web import create_app
 from web.core.outbox import MAIL_QUEUE
-from web.embedded_redis import die_with_parent
+from web.embedded_redis import PR_SET_PDEATHSIG, die_with_parent
 from web.extensions import db, redis_store
 
 MAINTENANCE_QUEUE = "maintenance"
@@ -108,24 +109,29 @@ def die_with_the_worker() -> None:
     SIGTERM when its parent dies (the scheduler then stops and releases its locks). The
     cron child (spawned, not forked) asks in run_cron.
     """
+    try:
+        # Bound here, once: the child of a threaded process should not dlopen.
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux: children end with a clean stop only
+        return
     forked_by = [os.getpid()]
 
     def before_fork() -> None:
         forked_by[0] = os.getpid()
 
-    os.register_at_fork(before=before_fork, after_in_child=lambda: die_with(forked_by[0], os._exit))
+    def in_child() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != forked_by[0]:  # the parent died before we asked
+            os._exit(1)
 
-
-def die_with(parent: int, leave: Callable[[int], object] = sys.exit) -> None:
-    """In a child: SIGTERM when `parent` dies; leave now if it died before we could ask."""
-    die_with_parent()
-    if os.getppid() != parent:  # reparented already: no signal will ever come
-        leave(1)
+    os.register_at_fork(before=before_fork, after_in_child=in_child)
 
 
 def run_cron(redis_url: str, worker_pid: int) -> None:
     """In a child process: enqueue the maintenance jobs on their schedule (rq cron)."""
-    die_with(worker_pid)  # after ~1 s of imports: the worker may be gone already
+    die_with_parent()
+    if os.getppid() != worker_pid:  # ~1 s of imports first: the worker may be gone already
+        return
     import redis
 
     cron = CronScheduler(connection=redis.Redis.from_url(redis_url), name=f"cron-{os.getpid()}")
