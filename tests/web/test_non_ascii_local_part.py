@@ -9,7 +9,7 @@ import pytest
 from wtforms.validators import ValidationError
 
 from tests.factories import create_active_space
-from tests.support import PASSWORD, WizardActions, logged_in, post_form, valid_siren
+from tests.support import PASSWORD, WizardActions, logged_in, post_form
 from tests.web.pages import refusal
 from web.core.forms import normalised_email
 
@@ -53,7 +53,7 @@ def test_wizard_step_2_refuses_it_beside_the_field(client, draft, address):
         ("/espace/connexion", {"password": PASSWORD}),
         ("/activation/", {"code": "ABCD-EF12"}),
         ("/activation/nouveau-code", {}),
-        ("/recuperation/mot-de-passe", {"subscriber_number": valid_siren(1) + "000001"}),
+        ("/recuperation/mot-de-passe", {"subscriber_number": "12345678901234"}),
         ("/recuperation/numero", {}),
     ],
 )
@@ -75,3 +75,13 @@ def test_the_login_address_change_refuses_it_beside_the_field(app, client, addre
     )
 
     assert refusal(response, "new_email") == MESSAGE
+
+
+def test_wizard_step_3_refuses_it_as_the_contact_address(client):
+    wizard = WizardActions(client)
+    wizard.accept_terms()
+    wizard.credentials()
+
+    response = wizard.profile(contact_email=REFUSED[0])
+
+    assert refusal(response, "contact_email") == MESSAGE
