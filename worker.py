@@ -6,9 +6,11 @@ Run as `python worker.py`, configured from the same environment as the web app.
 from __future__ import annotations
 
 import contextvars
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import time
 
@@ -21,7 +23,7 @@ from mailer.maintenance import expire_registrations, reconcile_outbox
 from mailer.smtp import MailDeliveryError
 from web import create_app
 from web.core.outbox import MAIL_QUEUE
-from web.embedded_redis import die_with_parent
+from web.embedded_redis import PR_SET_PDEATHSIG, die_with_parent
 from web.extensions import db, redis_store
 
 MAINTENANCE_QUEUE = "maintenance"
@@ -97,9 +99,39 @@ def job_outcome(job: Job) -> str:
     return "failed for good" if status == JobStatus.FAILED else str(status)
 
 
-def run_cron(redis_url: str) -> None:
+def die_with_the_worker() -> None:
+    """Make every process the worker forks die with it, SIGKILL included (issue 13).
+
+    RQ forks its scheduler (rq/scheduler.py, RQScheduler.start) with no such care: killed
+    hard, the worker left it running and holding `rq:scheduler-lock:*`, and with it the
+    multiprocessing resource tracker, which ends only when every holder of its pipe has
+    gone. Hooked at the fork rather than in RQ's code: the child asks the kernel for
+    SIGTERM when its parent dies (the scheduler then stops and releases its locks). The
+    cron child (spawned, not forked) asks in run_cron.
+    """
+    try:
+        # Bound here, once: the child of a threaded process should not dlopen.
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux: children end with a clean stop only
+        return
+    forked_by = [os.getpid()]
+
+    def before_fork() -> None:
+        forked_by[0] = os.getpid()
+
+    def in_child() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != forked_by[0]:  # the parent died before we asked
+            os._exit(1)
+
+    os.register_at_fork(before=before_fork, after_in_child=in_child)
+
+
+def run_cron(redis_url: str, worker_pid: int) -> None:
     """In a child process: enqueue the maintenance jobs on their schedule (rq cron)."""
     die_with_parent()
+    if os.getppid() != worker_pid:  # ~1 s of imports first: the worker may be gone already
+        return
     import redis
 
     cron = CronScheduler(connection=redis.Redis.from_url(redis_url), name=f"cron-{os.getpid()}")
@@ -138,10 +170,14 @@ def main() -> int:
         )
         return 2
     app = create_app({"AUTO_MIGRATE": False, **no_commit_wait(os.environ.get("DATABASE_URL"))})
+    die_with_the_worker()
     with app.app_context():
         connection = redis_store.connection
         cron = multiprocessing.get_context("spawn").Process(
-            target=run_cron, args=(app.config["REDIS_URL"],), daemon=True, name="rq-cron"
+            target=run_cron,
+            args=(app.config["REDIS_URL"], os.getpid()),
+            daemon=True,
+            name="rq-cron",
         )
         cron.start()
         queues = [Queue(name, connection=connection) for name in (MAIL_QUEUE, MAINTENANCE_QUEUE)]

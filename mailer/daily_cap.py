@@ -9,10 +9,14 @@ only the space's owner can cause them, and they must always reach them.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import datetime
 
 from flask import current_app
+from redis.exceptions import RedisError
 
 from web.core.secrets.fingerprint import address_fingerprint
 from web.domain.clock import PARIS
@@ -24,6 +28,8 @@ log = logging.getLogger("espace_pro.worker")
 DAY_KEY = "mail:day:{}:{}"
 DAY_KEY_SECONDS = 2 * 24 * 3600  # outlives its day, whatever the clocks say
 CAPPED = "daily cap"
+# The mails the running job reserved and SMTP has not taken yet: (address, its day's key).
+_UNSPENT: ContextVar[list[tuple[str, str]] | None] = ContextVar("daily_cap_unspent", default=None)
 
 
 def _key(address: str) -> str:
@@ -40,12 +46,32 @@ def reserve(address: str) -> bool:
     if count > current_app.config["MAIL_MAX_PER_ADDRESS_PER_DAY"]:
         redis_store.connection.decr(key)  # a refused mail takes no room
         return False
+    unspent = _UNSPENT.get()
+    if unspent is not None:
+        unspent.append((address, key))
     return True
 
 
-def release(address: str) -> None:
-    """Give back a reserved mail that SMTP did not take (the retry reserves it again)."""
-    redis_store.connection.decr(_key(address))
+def spent(address: str) -> None:
+    """SMTP took the reserved mail: its room in the day is used for good."""
+    unspent = _UNSPENT.get()
+    if unspent is not None:
+        unspent[:] = [held for held in unspent if held[0] != address]
+
+
+@contextlib.contextmanager
+def given_back_unless_spent() -> Iterator[None]:
+    """Around a mail job: what it reserved and did not hand to SMTP is given back at its
+    end, whatever stopped it (a refusal, a template error, a crash of the job's code); a
+    retry reserves it again."""
+    token = _UNSPENT.set([])
+    try:
+        yield
+    finally:
+        for _address, key in _UNSPENT.get() or ():
+            with contextlib.suppress(RedisError):  # Redis down: the count expires with its day
+                redis_store.connection.decr(key)
+        _UNSPENT.reset(token)
 
 
 def refuse(rows: list[MailOutbox], address: str) -> str:

@@ -2,21 +2,30 @@
 
 RQ delivers a job at least once. A mark in Redis, set when SMTP took the mail, makes a
 retried job settle its rows without sending again.
+
+Every mail job is registered through `mail_job` below, which turns whatever error stops it
+into a recorded failure: transient ones (SMTP, Redis, the database) are retried on RQ's
+schedule; any other (a mail that cannot be written) fails at once, never in a loop.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from datetime import datetime
 
 from flask_mail import Message
+from redis.exceptions import RedisError
 from rq import get_current_job
+from rq.timeouts import JobTimeoutException
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from mailer import daily_cap
 from mailer.smtp import MailDeliveryError, deliver
 from web.core import metrics
+from web.core import outbox as core_outbox
 from web.core.outbox import RETRY_INTERVALS
 from web.core.subscribers import PENDING_STATES
 from web.domain.masking import mask_email
@@ -31,6 +40,45 @@ LOG_NAMES = {
     MailKind.ACTIVATION_CODE: "activation code",
     MailKind.ALREADY_REGISTERED: "already-registered notice",
 }
+# Errors that pass with time: the job raises and RQ retries it (then the reconciler).
+TRANSIENT_ERRORS = (RedisError, OperationalError, InterfaceError, JobTimeoutException)
+MailJob = core_outbox.MailJob
+
+
+def mail_job(kind: MailKind) -> Callable[[MailJob], MailJob]:
+    """Register the job that sends the mails of this kind (web/core/outbox.py), guarded:
+    a reservation in the daily cap not spent is given back, and an error that is neither
+    an SMTP failure (recorded by hand_off) nor transient is recorded as a failure for good,
+    without retry. The error is raised again, so RQ logs its traceback once."""
+
+    def register(job: MailJob) -> MailJob:
+        @functools.wraps(job)
+        def guarded(registration_id: int) -> str:
+            with daily_cap.given_back_unless_spent():
+                try:
+                    return job(registration_id)
+                except (MailDeliveryError, *TRANSIENT_ERRORS):
+                    raise
+                except Exception as error:
+                    _job_failed(registration_id, kind, error)
+                    raise
+
+        return core_outbox.mail_job(kind)(guarded)
+
+    return register
+
+
+def _job_failed(registration_id: int, kind: MailKind, error: Exception) -> None:
+    """Record an unexpected error of a mail job on its owed rows, for good, unless SMTP
+    took the mail already (then the error is in the bookkeeping: the retry settles it)."""
+    db.session.rollback()
+    registration = db.session.get(Registration, registration_id)
+    rows = unsent(registration_id, kind)
+    if registration is None or not rows or already_handed(rows):
+        return
+    # The error's type only: its text may quote the address or the mail.
+    failure = MailDeliveryError(f"{type(error).__name__} while writing the mail", permanent=True)
+    _delivery_failed(registration, rows, failure, kind)
 
 
 def unsent(registration_id: int, kind: MailKind) -> list[MailOutbox]:
@@ -81,16 +129,17 @@ def hand_off(
 ) -> datetime:
     """Give the mail to SMTP and mark it handed; return when. On failure, record and raise.
 
-    `capped`: a reservation was taken in the daily cap, given back if SMTP refuses.
+    `capped`: a reservation was taken in the daily cap, spent once SMTP takes the mail
+    (given back otherwise, by `mail_job`'s guard).
     `then` runs right after the hand-off, before the mark (the code's 48 h start there).
     """
     try:
         deliver(message)
     except MailDeliveryError as error:
-        if capped:
-            daily_cap.release(message.recipients[0])
         _delivery_failed(registration, rows, error, kind)
         raise
+    if capped:
+        daily_cap.spent(message.recipients[0])
     handed_at = utcnow()
     count_handed(kind, rows)
     if then is not None:
@@ -155,8 +204,11 @@ def count_handed(kind: MailKind, rows: list[MailOutbox]) -> None:
 def _delivery_failed(
     registration: Registration, rows: list[MailOutbox], error: Exception, kind: MailKind
 ) -> None:
-    """Log the failure; after the last retry, mark the mail (and a pending space) failed."""
+    """Log the failure; after the last retry, or at once when it is permanent, mark the mail
+    (and a pending space) failed."""
     job = get_current_job()
+    if job is not None and getattr(error, "permanent", False):
+        job.retries_left = 0  # RQ: a mail that can never go as written is not retried
     retries_left = job.retries_left if job is not None else 0
     for row in rows:
         row.attempts += 1

@@ -14,9 +14,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from mailer import daily_cap
-from mailer.delivery import already_handed, drop_obsolete, hand_off, mark_sent, send_once, unsent
+from mailer.delivery import (
+    already_handed,
+    drop_obsolete,
+    hand_off,
+    mail_job,
+    mark_sent,
+    send_once,
+    unsent,
+)
 from mailer.render import render_mail
-from web.core.outbox import mail_job
 from web.core.secrets import codes, links
 from web.core.subscribers import PENDING_STATES
 from web.core.urls import public_url_for

@@ -13,10 +13,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from mailer.delivery import send_once
+from mailer.delivery import mail_job, send_once
 from mailer.render import render_mail
 from web.core.notices import NOTICES
-from web.core.outbox import mail_job
 from web.core.secrets import address_change
 from web.core.secrets.tokens import make_reset_token
 from web.core.urls import public_url_for

@@ -15,7 +15,15 @@ _KEY = "smtp_connection"
 
 
 class MailDeliveryError(Exception):
-    """SMTP did not take the mail; the message names the failure, never its content."""
+    """SMTP did not take the mail; the message names the failure, never its content.
+
+    `permanent`: the mail can never go as written, so it is not retried (a transient
+    failure is retried on RQ's schedule, web/core/outbox.py).
+    """
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
 
 
 def _close() -> None:
@@ -61,6 +69,15 @@ def deliver(message: Message) -> None:
                 raise MailDeliveryError("SMTP server did not answer in time") from None
             if attempt == 2:
                 raise MailDeliveryError("SMTP server disconnected") from None
+        except (UnicodeError, ValueError) as error:
+            # Flask-Mail and smtplib write the envelope and the headers in ASCII: a local
+            # part outside it (stored before the forms refused it) needs SMTPUTF8, which
+            # Flask-Mail does not speak. Retrying cannot help; the reason names the error
+            # only (its text quotes the address). The session may be mid-mail: start afresh.
+            _close()
+            raise MailDeliveryError(
+                f"the mail cannot be encoded for SMTP ({type(error).__name__})", permanent=True
+            ) from None
         except (smtplib.SMTPException, OSError) as error:
             # After a refusal the session state is unknown: start the next mail afresh.
             _close()

@@ -43,13 +43,27 @@ class PlainText:
 
 
 def normalised_email(value: str) -> str:
-    """Validate an address and return it normalised, compared case-insensitively."""
+    """Validate an address and return it normalised, compared case-insensitively.
+
+    A local part (before the @) outside ASCII (jöhn, иван, fullwidth ｊｏｈｎ) is refused:
+    it needs SMTPUTF8, which Flask-Mail cannot send. The domain may be internationalised
+    (it is sent in its IDNA form). docs/SECURITY.md.
+    """
     try:
-        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
+        address = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError:
         raise ValidationError(
             _l("L'adresse électronique n'est pas valide (exemple : prenom.nom@example.com).")
         ) from None
+    if address.smtputf8:
+        raise ValidationError(
+            _l(
+                "Avant le @, l'adresse électronique ne peut contenir que des lettres sans "
+                "accent (a à z), des chiffres et des signes comme . - _ (exemple : "
+                "prenom.nom@example.com)."
+            )
+        )
+    return address.normalized.lower()
 
 
 def choices(pairs) -> list[SelectChoice]:
