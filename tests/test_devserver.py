@@ -21,6 +21,7 @@ import pytest
 from mailer.devsink import free_port
 from tests.support import OUTSIDE_SETTINGS
 from tests.web.pages import Page
+from web.devserver import exposure_refusal, is_loopback
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 60
@@ -100,14 +101,15 @@ def get(url: str) -> tuple[int, str]:
 class DevServer:
     """`python -m web.devserver` running on free ports, its files in a temporary instance."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, host: str = "127.0.0.1") -> None:
         self.instance = tmp_path / "instance"
         self.http_port, self.mail_port = free_port(), free_port()
         self.log_path = tmp_path / "devserver.log"
         env = {name: value for name, value in os.environ.items() if name not in OUTSIDE_SETTINGS}
+        env.pop("METRICS_TOKEN", None)
         env.update(
             PORT=str(self.http_port),
-            HOST="127.0.0.1",
+            HOST=host,
             MAIL_PORT=str(self.mail_port),
             INSTANCE_PATH=str(self.instance),
             PYTHONUNBUFFERED="1",
@@ -184,6 +186,10 @@ def test_make_run_serves_the_app_and_the_test_mailbox(devserver: DevServer):
     assert "Votre code d'activation" in Page(body).text
     assert "helene.lefevre@example.com" in Page(body).text
 
+    # On the loopback address, the metrics are open too (no METRICS_TOKEN).
+    status, body = get(devserver.url + "/metrics")
+    assert status == 200 and "# TYPE" in body
+
     # Its files live in INSTANCE_PATH, not in the repository's instance/.
     assert (devserver.instance / "mailbox" / "new").is_dir()
     assert (devserver.instance / "redis").is_dir()
@@ -215,3 +221,69 @@ def test_ctrl_c_stops_redis_the_worker_and_the_sink_leaving_no_process(
     assert left == {}, f"processes left behind: {left}"
     assert not listens(devserver.mail_port)  # the sink stopped with its process
     assert not listens(devserver.http_port)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::"])  # noqa: S104 - the bind refused
+def test_make_run_on_a_network_address_refuses_to_start_and_says_why(tmp_path: Path, host: str):
+    server = DevServer(tmp_path, host=host)
+    try:
+        status = server.process.wait(timeout=START_SECONDS)
+    finally:
+        server.kill()
+
+    assert status != 0
+    log = server.log
+    assert f"Refus de démarrer : HOST={host} n'est pas une adresse de bouclage" in log
+    assert "« Courriels envoyés »" in log and "/metrics" in log
+    assert "127.0.0.1" in log and "METRICS_TOKEN" in log
+    # Nothing was started before the refusal.
+    assert not (server.instance / "redis").exists()
+    assert not (server.instance / "mailbox").exists()
+    assert not listens(server.http_port) and not listens(server.mail_port)
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "127.0.1.1", "::1", "[::1]", "localhost", "LocalHost", "::ffff:127.0.0.1"]
+)
+def test_loopback_binds_serve_this_machine_only(host: str):
+    assert is_loopback(host)
+    assert exposure_refusal(host, {}) is None
+
+
+@pytest.mark.parametrize(
+    "host", ["", "0.0.0.0", "::", "192.168.1.20", "10.0.0.5", "2001:db8::1", "espace.example.com"]
+)
+def test_other_binds_reach_the_network(host: str):
+    assert not is_loopback(host)
+    assert exposure_refusal(host, {}) is not None
+
+
+@pytest.mark.parametrize(
+    "environ,refused",
+    [
+        ({}, {"Courriels envoyés", "/metrics"}),
+        ({"MAIL_SERVER": "smtp.example.com"}, {"/metrics"}),
+        ({"METRICS_TOKEN": "t0ken"}, {"Courriels envoyés"}),
+        (
+            {
+                "MAIL_SERVER": "smtp.example.com",
+                "DEV_MAILBOX_DIR": "/tmp/box",
+                "METRICS_TOKEN": "t",
+            },
+            {"Courriels envoyés"},
+        ),
+        ({"MAIL_SERVER": "smtp.example.com", "METRICS_TOKEN": "t0ken"}, set()),
+        ({"APP_ENV": "production"}, set()),
+    ],
+)
+def test_a_network_bind_is_refused_only_while_the_mailbox_or_open_metrics_would_be_served(
+    environ: dict, refused: set
+):
+    refusal = exposure_refusal("0.0.0.0", environ)  # noqa: S104 - the bind checked
+
+    if not refused:
+        assert refusal is None
+        return
+    assert refusal is not None
+    for page in {"Courriels envoyés", "/metrics"}:
+        assert (page in refusal.split(". Servez")[0]) == (page in refused), page

@@ -88,6 +88,8 @@ def from_environment(instance_path: str) -> dict:
         "ARGON2_TIME_COST": _env_int("ARGON2_TIME_COST", 2),
         "ARGON2_PARALLELISM": _env_int("ARGON2_PARALLELISM", 1),
         "ACTIVATION_CODE_TTL_SECONDS": _env_int("ACTIVATION_CODE_TTL_SECONDS", 48 * 3600),
+        # How long the success page shows the new number and offers the PDF (same session).
+        "ACTIVATION_RECEIPT_SECONDS": _env_int("ACTIVATION_RECEIPT_SECONDS", 15 * 60),
         "RESEND_MIN_SECONDS": _env_int("RESEND_MIN_SECONDS", 60),
         "RESEND_MAX_PER_DAY": _env_int("RESEND_MAX_PER_DAY", 5),
         # Request limits (Flask-Limiter strings, moving window; POSTs only): see web/core/limits.py.

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from werkzeug.serving import WSGIRequestHandler, run_simple
@@ -18,6 +20,45 @@ from web.embedded_redis import EmbeddedRedis, die_with_parent, publish_url
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WORKER_STOP_SECONDS = 10
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding `host` serves this machine only (127.0.0.0/8, ::1, localhost)."""
+    name = host.strip().strip("[]").lower().rstrip(".")
+    if name == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False  # "" (every interface) or a host name: reachable from elsewhere
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def open_dev_pages(environ: Mapping[str, str]) -> list[str]:
+    """The pages this environment would serve to anyone: the test mailbox, /metrics."""
+    if environ.get("APP_ENV", "development") == "production":
+        return []  # production mounts neither (and refuses DEV_MAILBOX_DIR)
+    pages = []
+    if environ.get("DEV_MAILBOX_DIR") or not environ.get("MAIL_SERVER"):
+        pages.append("« Courriels envoyés » (/courriels/, tous les codes d'activation)")
+    if not environ.get("METRICS_TOKEN"):
+        pages.append("/metrics sans METRICS_TOKEN")
+    return pages
+
+
+def exposure_refusal(host: str, environ: Mapping[str, str]) -> str | None:
+    """Why `make run` must not start on this host with this environment; None if it may."""
+    pages = open_dev_pages(environ)
+    if is_loopback(host) or not pages:
+        return None
+    shown = host or "(vide)"
+    return (
+        f"Refus de démarrer : HOST={shown} n'est pas une adresse de bouclage, et le réseau "
+        f"verrait {' ; '.join(pages)}. Servez sur 127.0.0.1 (par défaut), ou fixez MAIL_SERVER "
+        "(un vrai serveur SMTP, sans DEV_MAILBOX_DIR) et METRICS_TOKEN."
+    )
 
 
 def instance_dir() -> Path:
@@ -98,6 +139,11 @@ def main() -> int:
     """Start what the environment does not provide, then serve the app until Ctrl-C."""
     port = int(os.environ.get("PORT", "5000"))
     host = os.environ.get("HOST", "127.0.0.1")
+    refusal = exposure_refusal(host, os.environ)
+    if refusal:
+        # Before anything starts: the mailbox shows every code, the metrics every count.
+        print(refusal, file=sys.stderr)
+        return 2
     # Ctrl-C, SIGTERM and SIGHUP all unwind through the ExitStack, which stops what was
     # started in reverse order (SIGINT is reset too: a shell's background job would
     # otherwise inherit "ignore").

@@ -341,6 +341,9 @@ def test_activation_and_subscriber_space_pages_pass_axe(
 
     log_in(page, live_stack, person)
     audit.check("space home", "account.home")
+    page.goto(live_stack.url("/activation/reussie"))
+    audit.check("success, ended by the login", "activation.success")
+    expect(page.locator(".subscriber-number")).to_have_count(0)
     page.goto(live_stack.url("/espace/coordonnees"))
     audit.check("contact", "account.contact")
     page.locator("#phone").fill("")

@@ -13,10 +13,13 @@ from tests.browser.live import (
     LiveStack,
     Person,
     accept_terms,
+    activate,
     click_button,
     fill_credentials,
     heading,
+    log_in,
     new_person,
+    sign_up,
 )
 from web.core.subscribers import PROFILE_COLUMNS
 
@@ -228,3 +231,27 @@ def test_identity_and_contact_fields_declare_their_autocomplete(
     for path in ("/espace/connexion", "/activation/", "/recuperation/mot-de-passe"):
         page.goto(live_stack.url(path))
         check(path)
+
+
+def test_a_logged_in_subscriber_switches_language_with_the_keyboard(
+    page: Page, live_stack: LiveStack
+) -> None:
+    person = new_person("switch")
+    sign_up(page, live_stack, person)
+    activate(page, live_stack, person)
+    log_in(page, live_stack, person)
+    # Logged in, the switch is a button (it stores the mails' language), not a link.
+    expect(page.get_by_role("link", name="English")).to_have_count(0)
+    switch = page.get_by_role("button", name="English")
+    expect(switch).to_have_attribute("lang", "en")
+
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if switch.evaluate("node => node === document.activeElement"):
+            break
+    expect(switch).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(heading(page)).to_have_text("My subscriber space")
+    expect(page.get_by_role("button", name="Français")).to_be_visible()

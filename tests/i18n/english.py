@@ -151,8 +151,9 @@ def english_page(response, expect: str, status: int = 200) -> str:
     page = Page(markup)
     assert page.root.find_all("html")[0].attrs.get("lang") == "en"
     (switch,) = [node for node in page.root.iter() if "language-switch" in node.classes()]
-    (link,) = switch.find_all("a")
-    assert link.text == "Français" and link.attrs.get("hreflang") == "fr"
+    # A link; logged in, a form's button (it also stores the mails' language).
+    (control,) = switch.find_all("a") or switch.find_all("button")
+    assert control.text == "Français" and control.attrs.get("lang") == "fr"
     return assert_english(visible_text(markup), expect)
 
 

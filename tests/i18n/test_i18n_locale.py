@@ -12,6 +12,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from tests.i18n.english import EMAIL, english_browser
+from tests.support import csrf_token
 from tests.web.pages import Page
 from web.extensions import db
 from web.models import Registration
@@ -158,10 +159,66 @@ def test_the_language_of_the_sign_up_becomes_the_language_of_the_mails(app, run_
         assert registration.preferred_locale == "en"
 
 
+def stored_language(app: Flask, registration_id: int) -> str:
+    with app.app_context():
+        return db.session.get(Registration, registration_id).preferred_locale
+
+
+def header_switch(response) -> Page:
+    """The page, after checking that its header offers the switch as a form, not a link."""
+    page = Page(response)
+    assert not page.root.find_all("a", hreflang="fr")
+    return page
+
+
 def test_a_logged_in_subscriber_switching_language_changes_the_language_of_mails(
     app, english, english_subscriber
 ):
-    english.get("/langue/fr?next=/espace/")
+    page = header_switch(english.get("/espace/"))
+    (form,) = [
+        node
+        for node in page.root.find_all("form")
+        if node.attrs.get("action", "").startswith("/langue/")
+    ]
+    assert form.attrs["action"] == "/langue/fr" and form.attrs["method"] == "post"
+    (button,) = form.find_all("button")
+    assert button.text == "Français" and button.attrs["lang"] == "fr"
+    fields = {node.attrs["name"]: node.attrs.get("value", "") for node in form.find_all("input")}
+    assert fields["next"] == "/espace/" and fields["csrf_token"]
 
-    with app.app_context():
-        assert db.session.get(Registration, english_subscriber.id).preferred_locale == "fr"
+    response = english.post("/langue/fr", data=fields)
+
+    assert response.status_code == 302 and response.location == "/espace/"
+    assert stored_language(app, english_subscriber.id) == "fr"
+    assert heading(english.get("/espace/")) == "Mon espace abonné"
+
+
+def test_a_link_to_the_switch_changes_the_page_but_not_the_language_of_mails(
+    app, english, english_subscriber
+):
+    # A GET can come from anywhere (a link in a mail, an image on another site).
+    response = english.get("/langue/fr?next=/espace/")
+
+    assert response.status_code == 302 and response.location == "/espace/"
+    assert any(value.startswith("lang=fr;") for value in response.headers.getlist("Set-Cookie"))
+    assert stored_language(app, english_subscriber.id) == "en"
+    assert heading(english.get("/espace/")) == "Mon espace abonné"
+
+
+def test_the_switch_post_needs_the_csrf_token(app, english, english_subscriber):
+    response = english.post("/langue/fr", data={"next": "/espace/"})
+
+    assert response.status_code == 400
+    assert not any(value.startswith("lang=") for value in response.headers.getlist("Set-Cookie"))
+    assert stored_language(app, english_subscriber.id) == "en"
+
+
+def test_the_switch_post_goes_back_only_to_a_page_of_this_site(app, english, english_subscriber):
+    token = csrf_token(english.get("/espace/").get_data(as_text=True))
+
+    response = english.post(
+        "/langue/fr", data={"csrf_token": token, "next": "//evil.example.com/x"}
+    )
+
+    assert response.status_code == 302 and response.location == "/"
+    assert stored_language(app, english_subscriber.id) == "fr"

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from web.account.auth import authenticate, check_password
 from web.account.forms import ChangePasswordForm, LoginForm, TrustQuestionForm
-from web.core import audit, login_throttle, sessions
+from web.core import activation_receipt, audit, login_throttle, sessions
 from web.core.deferred import defer, deferred
 from web.core.errors import BACKEND_ERRORS
 from web.core.expired_forms import keeps_on_expiry
@@ -113,6 +113,7 @@ def login():
 
 def _open_space(registration: Registration):
     login_throttle.clear_failures(registration.email)
+    activation_receipt.revoke()  # the success page's number and PDF end here, copies too
     session.clear()  # a new session at login: nothing carried over from before
     registration.login_session = sessions.open_session(
         registration.id, request.user_agent.string, request.remote_addr
@@ -157,6 +158,7 @@ def end_this_session() -> None:
     db.session.commit()
     sessions.close_session(current_user.login_session)
     logout_user()
+    activation_receipt.revoke()
     session.clear()
 
 

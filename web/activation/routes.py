@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import (
     Blueprint,
     Response,
-    abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -22,6 +22,7 @@ from web.activation.service import ActivationResult
 from web.activation.service import (
     activate as activate_space,
 )
+from web.core import activation_receipt
 from web.core.deferred import defer, deferred
 from web.core.durations import activation_validity
 from web.core.expired_forms import keeps_on_expiry
@@ -55,7 +56,7 @@ def activate():
         result, registration = activate_space(form.normalised_email, form.code.data)
         if result is ActivationResult.ACTIVATED:
             session.pop(LINKED_REGISTRATION, None)
-            session["activated"] = registration.id
+            activation_receipt.grant(registration.id)
             return redirect(url_for("activation.success"))
         if result is ActivationResult.BUSY:
             # The code is right (another request is using it): not "incorrect".
@@ -109,8 +110,13 @@ def _linked_address() -> str | None:
 
 @bp.route("/reussie")
 def success():
-    """Votre inscription a été réalisée le … sous le numéro …"""
+    """Votre inscription a été réalisée le … sous le numéro … (for a short while only)."""
     registration = _activated_registration()
+    if registration is None:
+        return render_template(
+            "activation/receipt_ended.html",
+            minutes=current_app.config["ACTIVATION_RECEIPT_SECONDS"] // 60,
+        )
     return render_template("activation/success.html", registration=registration)
 
 
@@ -120,6 +126,8 @@ def registration_form():
     from web.core.registration_pdf import registration_form_pdf
 
     registration = _activated_registration()
+    if registration is None:
+        return redirect(url_for("activation.success"))
     pdf = registration_form_pdf(registration)
     filename = f"espace-pro-inscription-{registration.subscriber_number}.pdf"
     return Response(
@@ -133,10 +141,11 @@ def registration_form():
 
 
 def _activated_registration():
-    registration_id = session.get("activated")
+    """The space this browser session has just activated, while its receipt lasts."""
+    registration_id = activation_receipt.granted_registration_id()
     registration = registration_by_id(registration_id) if registration_id else None
     if registration is None or registration.state != RegistrationState.ACTIVE:
-        abort(404)
+        return None
     return registration
 
 

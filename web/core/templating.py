@@ -75,13 +75,19 @@ def register(app: Flask) -> None:
             "login_url": login_url,
             "has_endpoint": lambda endpoint: endpoint in app.view_functions,
             "language_switch_url": language_switch_url,
+            "current_path": here,
             "signed_in": signed_in,
         }
 
-    def language_switch_url(code: str) -> str:
-        # Back to this very page (its query included) once the language is chosen.
-        here = request.full_path.rstrip("?") if request else "/"
-        return url_for("main.switch_language", code=code, next=here)
+    def language_switch_url(code: str, back: bool = True) -> str:
+        # Back to this very page (its query included) once the language is chosen; the
+        # header's form sends `next` as a field instead (back=False).
+        if not back:
+            return url_for("main.switch_language", code=code)
+        return url_for("main.switch_language", code=code, next=here())
+
+    def here() -> str:
+        return request.full_path.rstrip("?") if request else "/"
 
     def login_url() -> str:
         # The subscriber space's login page once it exists; the landing page until then.

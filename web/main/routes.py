@@ -28,12 +28,19 @@ def terms():
     return render_template("main/terms.html", terms_version=TERMS_VERSION)
 
 
-@bp.route("/langue/<code>")
+@bp.route("/langue/<code>", methods=["GET", "POST"])
 def switch_language(code: str):
-    """The language switch: remember the choice (a cookie), back to the page (`next`)."""
+    """The language switch: remember the choice (a cookie), back to the page (`next`).
+
+    A link (GET) only sets the cookie. The logged-in header's button (POST, CSRF token) also
+    makes it the language of the subscriber's mails: a link followed from anywhere must not
+    change what is stored.
+    """
     if code not in i18n.LANGUAGES:
         abort(404)
-    i18n.remember_preference(code)
+    if request.method == "POST":
+        i18n.remember_preference(code)
+        return i18n.remember_language(code, request.form.get("next"))
     return i18n.remember_language(code, request.args.get("next"))
 
 
