@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import (
     Blueprint,
     Response,
@@ -21,6 +23,7 @@ from sqlalchemy import select
 from web.account.auth import authenticate, check_password
 from web.account.forms import ChangePasswordForm, LoginForm, TrustQuestionForm
 from web.core import activation_receipt, audit, login_throttle, sessions
+from web.core.deferred import defer, deferred
 from web.core.errors import BACKEND_ERRORS
 from web.core.expired_forms import keeps_on_expiry
 from web.core.forms import personal_data
@@ -124,9 +127,16 @@ def _open_space(registration: Registration):
 
 
 def _record_failed_login(email: str) -> None:
+    # In the worker, whatever the address: the page does the same work for every one.
+    defer("login_failed", email=email)
+
+
+@deferred("login_failed")
+def record_failed_login(email: str, ip: str | None, at: datetime) -> None:
+    """In the worker: a failed login goes in the history of the space it was meant for."""
     target = active_subscriber(email)
     if target is not None:
-        audit.record(target.id, "login_failed")
+        audit.record(target.id, "login_failed", ip=ip, at=at)
         db.session.commit()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import (
     Blueprint,
     Response,
@@ -21,6 +23,7 @@ from web.activation.service import (
     activate as activate_space,
 )
 from web.core import activation_receipt
+from web.core.deferred import defer, deferred
 from web.core.durations import activation_validity
 from web.core.expired_forms import keeps_on_expiry
 from web.core.limits import ACTIVATION, ACTIVATION_IP, RESEND, RESEND_IP, by_ip, by_typed_address
@@ -154,9 +157,7 @@ def new_code():
     """Ask for a new activation code; the same answer whether the address is known or not."""
     form = NewCodeForm()
     if form.validate_on_submit():
-        registration = live_registration(form.normalised_email)
-        if registration is not None:
-            request_new_code(registration)
+        defer("new_code", email=form.normalised_email)
         flash(
             _(
                 "Si une inscription en attente correspond à l'adresse %(email)s, un nouveau "
@@ -168,3 +169,11 @@ def new_code():
         )
         return redirect(url_for("activation.activate"))
     return render_template("activation/new_code.html", form=form)
+
+
+@deferred("new_code")
+def send_new_code(email: str, ip: str | None, at: datetime) -> None:
+    """In the worker: a new code if the address's sign-up is pending, a notice if active."""
+    registration = live_registration(email)
+    if registration is not None:
+        request_new_code(registration)

@@ -40,23 +40,36 @@ def request_new_code(registration: Registration) -> Resend:
 
     At most one per RESEND_MIN_SECONDS and RESEND_MAX_PER_DAY per registration.
     """
+    allowance = take_resend(str(registration.id))
+    if allowance.result is ResendResult.SENT:
+        owe_new_code(registration)
+    return allowance
+
+
+def take_resend(subject: str) -> Resend:
+    """Count one resend for `subject` (a registration id, or a waiting page's receipt)
+    within RESEND_MIN_SECONDS and RESEND_MAX_PER_DAY; SENT when it may go."""
     config = current_app.config
     connection = redis_store.connection
-    day_key = RESEND_DAY_KEY.format(registration.id)
+    day_key = RESEND_DAY_KEY.format(subject)
     sent_today = int(connection.get(day_key) or 0)
     if sent_today >= config["RESEND_MAX_PER_DAY"]:
         return Resend(ResendResult.TOO_MANY, max(connection.ttl(day_key), 0))
-    recent_key = RESEND_RECENT_KEY.format(registration.id)
+    recent_key = RESEND_RECENT_KEY.format(subject)
     if not connection.set(recent_key, 1, nx=True, ex=config["RESEND_MIN_SECONDS"]):
         return Resend(ResendResult.TOO_SOON, max(connection.ttl(recent_key), 1))
     with connection.pipeline() as pipe:
         pipe.set(day_key, 0, nx=True, ex=24 * 3600)  # the day starts at the first resend
         pipe.incr(day_key)
         pipe.execute()
+    return Resend(ResendResult.SENT)
+
+
+def owe_new_code(registration: Registration) -> None:
+    """The mail a new code request owes: a code if pending, a notice if already active."""
     kind = (
         MailKind.ACTIVATION_CODE
         if registration.state in PENDING_STATES
         else MailKind.ALREADY_REGISTERED
     )
     send_mail(registration, kind)
-    return Resend(ResendResult.SENT)

@@ -11,6 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 
 from web.core import audit, login_throttle, sessions
+from web.core.deferred import defer, deferred
 from web.core.expired_forms import keeps_on_expiry
 from web.core.forms import AddressForm, personal_data
 from web.core.i18n import translate
@@ -59,17 +60,23 @@ def forgot_password():
     """Address + subscriber number: if they match an active space, a link is mailed."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        registration = active_subscriber(form.normalised_email)
-        if (
-            registration is not None
-            and registration.subscriber_number == form.cleaned_number
-            and _may_mail(registration)
-        ):
-            audit.record(registration.id, "recovery_requested")
-            db.session.commit()
-            notify(registration, MailKind.RESET_LINK)
+        defer("forgot_password", email=form.normalised_email, number=form.cleaned_number)
         return render_template("recovery/link_sent.html", email=form.normalised_email)
     return render_template("recovery/forgot_password.html", form=form)
+
+
+@deferred("forgot_password")
+def send_reset_link(email: str, number: str, ip: str | None, at: datetime) -> None:
+    """In the worker: a link, if the address and the number match an active space."""
+    registration = active_subscriber(email)
+    if (
+        registration is not None
+        and registration.subscriber_number == number
+        and _may_mail(registration)
+    ):
+        audit.record(registration.id, "recovery_requested", ip=ip, at=at)
+        db.session.commit()
+        notify(registration, MailKind.RESET_LINK)
 
 
 @bp.route("/numero", methods=["GET", "POST"])
@@ -80,11 +87,17 @@ def forgot_number():
     """The subscriber number is mailed to the address if it has an active space."""
     form = AddressForm()
     if form.validate_on_submit():
-        registration = active_subscriber(form.normalised_email)
-        if registration is not None and _may_mail(registration):
-            notify(registration, MailKind.SUBSCRIBER_NUMBER)
+        defer("forgot_number", email=form.normalised_email)
         return render_template("recovery/number_sent.html", email=form.normalised_email)
     return render_template("recovery/forgot_number.html", form=form)
+
+
+@deferred("forgot_number")
+def send_subscriber_number(email: str, ip: str | None, at: datetime) -> None:
+    """In the worker: the number, if the address has an active space."""
+    registration = active_subscriber(email)
+    if registration is not None and _may_mail(registration):
+        notify(registration, MailKind.SUBSCRIBER_NUMBER)
 
 
 def _flow_key(flow_id: str) -> str:

@@ -8,13 +8,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from web.core.deferred import defer, deferred
 from web.core.durations import activation_validity
 from web.core.expired_forms import keeps_on_expiry
 from web.core.forms import ResendForm
 from web.core.i18n import country_name, translate
 from web.core.limits import CONFIRM_IP, RESEND, RESEND_IP, by_ip
 from web.core.profile import contact_from_form
-from web.core.resend import ResendResult, request_new_code
+from web.core.resend import ResendResult, owe_new_code, take_resend
 from web.core.secrets.hashing import hash_secret, hasher
 from web.core.subscribers import registration_by_id
 from web.core.terms import TERMS_VERSION
@@ -221,8 +222,12 @@ def resend():
             "warning",
         )
         return redirect(url_for("registration.terms"))
-    outcome = request_new_code(registration)
+    # Limits of this waiting page, not of the registration: a sign-up for an address that
+    # has a space (whose « already registered » notice is owed instead) must answer exactly
+    # as a new one's, whatever was asked for that address elsewhere. The worker decides.
+    outcome = take_resend(wizard.receipt_subject())
     if outcome.result is ResendResult.SENT:
+        defer("resend", registration_id=registration.id)
         flash(
             _(
                 "Un nouveau code d'activation vient de vous être envoyé. Le code précédent "
@@ -249,3 +254,12 @@ def resend():
             "error",
         )
     return redirect(url_for("registration.waiting"))
+
+
+@deferred("resend")
+def send_new_code(registration_id: int, ip: str | None, at: datetime) -> None:
+    """In the worker: the code again if the sign-up is pending, else the owner's notice
+    (within the daily mail cap of the address)."""
+    registration = registration_by_id(registration_id)
+    if registration is not None:
+        owe_new_code(registration)

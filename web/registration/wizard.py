@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from dataclasses import asdict, dataclass, field
@@ -90,6 +91,12 @@ def save_receipt(email: str, registration_id: int, deadline_iso: str) -> None:
     lifetime = current_app.config["ACTIVATION_CODE_TTL_SECONDS"] + 3600
     redis_store.connection.set(RECEIPT_KEY.format(token), json.dumps(receipt), ex=lifetime)
     session["receipt"] = token
+
+
+def receipt_subject() -> str:
+    """What the waiting page's own resend limits count against: this receipt (hashed)."""
+    token = session.get("receipt") or ""
+    return "receipt-" + hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
 def load_receipt() -> dict[str, Any] | None:
