@@ -25,6 +25,7 @@ class TokenPurpose(enum.StrEnum):
 
     ACTIVATION_LINK = "espace-pro.activation-link"
     PASSWORD_RESET = "espace-pro.password-reset"  # noqa: S105 - a salt name
+    LOGIN_UNLOCK = "espace-pro.login-unlock"
 
 
 class TokenStatus(enum.Enum):
