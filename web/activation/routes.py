@@ -21,7 +21,15 @@ from web.activation.service import ActivationResult
 from web.activation.service import (
     activate as activate_space,
 )
-from web.core.limits import ACTIVATION, ACTIVATION_IP, RESEND, RESEND_IP, by_ip, by_typed_address
+from web.core.limits import (
+    ACTIVATION,
+    ACTIVATION_IP,
+    RESEND,
+    RESEND_IP,
+    by_ip,
+    by_typed_address,
+    by_typed_address_and_ip,
+)
 from web.core.resend import request_new_code
 from web.core.secrets.tokens import TokenPurpose, TokenStatus, check_token
 from web.core.subscribers import live_registration, registration_by_id
@@ -32,12 +40,14 @@ bp = Blueprint("activation", __name__, url_prefix="/activation")
 
 
 @bp.route("/", methods=["GET", "POST"])
-@limiter.limit(ACTIVATION, methods=["POST"], key_func=by_typed_address)
+# Per address *and* IP: strangers' wrong codes never hold back the owner's right one (the
+# code itself allows five wrong tries, then a new one is mailed within the daily cap).
+@limiter.limit(ACTIVATION, methods=["POST"], key_func=by_typed_address_and_ip)
 @limiter.limit(ACTIVATION_IP, methods=["POST"], key_func=by_ip)
 def activate():
     """Saisissez votre adresse électronique ainsi que votre code d'activation."""
     form = ActivationForm()
-    refused = False
+    refused = burned = False
     if request.method == "GET" and request.args.get("jeton"):
         link = check_token(
             TokenPurpose.ACTIVATION_LINK,
@@ -69,7 +79,8 @@ def activate():
             )
         else:
             refused = True
-    return render_template("activation/activate.html", form=form, refused=refused)
+            burned = result is ActivationResult.BURNED
+    return render_template("activation/activate.html", form=form, refused=refused, burned=burned)
 
 
 @bp.route("/reussie")
