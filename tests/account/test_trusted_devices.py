@@ -16,7 +16,7 @@ from tests.account.spaces import (
     page,
 )
 from tests.account.test_account_throttle import LOCKED, WRONG, fail, wait_message
-from tests.support import EMAIL, PASSWORD, log_in, logged_in, post_form
+from tests.support import EMAIL, PASSWORD, code_from, log_in, logged_in, post_form
 
 OWNER_IP = "203.0.113.5"
 UNLOCK_OFFER = "Recevoir un lien de déblocage"
@@ -141,3 +141,27 @@ def test_the_device_cookie_is_httponly_lax_long_lived_and_only_hashed_in_redis(
     assert entry[1] not in dump
     assert EMAIL not in entry[0]
     assert PASSWORD not in header
+
+
+def test_the_browser_that_moved_the_space_stays_trusted_under_the_new_address(
+    app, subscriber, outbox, run_worker
+):
+    new_email = "helene.nouvelle@example.com"
+    owner = logged_in(browser(app, OWNER_IP))
+    post_form(
+        owner,
+        "/espace/adresse-de-connexion",
+        {"current_password": PASSWORD, "new_email": new_email},
+    )
+    run_worker()
+    (code_mail,) = [mail for mail in outbox if mail["To"] == new_email]
+    moved = post_form(
+        owner, "/espace/adresse-de-connexion/confirmer", {"code": code_from(code_mail)}
+    )
+    assert moved.status_code == 302
+    post_form(owner, "/espace/", {}, action="/espace/deconnexion")
+    with frozen_clock():
+        for number in range(5):
+            fail(browser(app, f"198.51.100.{number + 1}"), email=new_email)
+
+        assert log_in(owner, email=new_email).status_code == 302
