@@ -106,3 +106,17 @@ def test_no_link_is_mailed_for_an_open_account_or_an_unknown_address(
 
     assert mails_to(outbox, EMAIL, SUBJECT) == []
     assert mails_to(outbox, "personne@example.com") == []
+
+
+def test_at_most_three_unlock_links_an_hour_reach_a_space(app, subscriber, outbox, run_worker):
+    with frozen_clock():
+        for number in range(5):
+            fail(browser(app, f"198.51.100.{number + 1}"))
+        asker = browser(app, "198.51.100.99")
+        for _ in range(4):
+            answer = post_form(asker, "/recuperation/deblocage", {"email": EMAIL})
+            assert SENT in page(answer)
+            run_worker()  # one link at a time (owed rows pending together make one mail)
+        assert len(mails_to(outbox, EMAIL, SUBJECT)) == 3
+        # The allowance lasts an hour (a Redis TTL: Redis' own clock, not moved here).
+        assert 3590 <= app.extensions["redis"].ttl(f"recovery:unlock-mails:{subscriber.id}") <= 3600

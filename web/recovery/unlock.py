@@ -19,6 +19,20 @@ from web.models import MailKind
 from web.recovery.forms import UnlockForm
 from web.recovery.routes import bp
 
+# Mail bombing: at most this many unlock links per space and per hour (the daily cap too).
+UNLOCK_MAILS_PER_HOUR = 3
+UNLOCK_MAILS_KEY = "recovery:unlock-mails:{}"
+
+
+def _may_mail(registration_id: int) -> bool:
+    """Count an unlock mail against the space's hourly allowance."""
+    key = UNLOCK_MAILS_KEY.format(registration_id)
+    with redis_store.connection.pipeline() as pipe:
+        pipe.set(key, 0, nx=True, ex=3600)
+        pipe.incr(key)
+        count = pipe.execute()[1]
+    return count <= UNLOCK_MAILS_PER_HOUR
+
 
 @bp.route("/deblocage", methods=["GET", "POST"])
 @limiter.limit(RECOVERY, methods=["POST"], key_func=by_typed_address)
@@ -31,7 +45,11 @@ def unlock_request():
         registration = active_subscriber(email)
         # Same page whatever the address; a mail only when there is something to unlock
         # (the daily cap bounds what strangers can cause).
-        if registration is not None and login_throttle.is_throttled(registration.email):
+        if (
+            registration is not None
+            and login_throttle.is_throttled(registration.email)
+            and _may_mail(registration.id)
+        ):
             audit.record(registration.id, "unlock_requested")
             db.session.commit()
             notify(registration, MailKind.UNLOCK_LINK)
