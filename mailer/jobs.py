@@ -72,6 +72,8 @@ def send_activation_code(registration_id: int) -> str:
         recipient=registration.email,
         language=registration.preferred_locale,
         code=code,
+        # The code it replaces was burned by wrong tries: say so, the owner may not know.
+        burned=codes.was_burned(connection, registration.id),
         deadline=utcnow() + timedelta(seconds=ttl),
         registration=registration,
         activation_url=public_url_for("activation.activate", jeton=link_token),
@@ -84,6 +86,7 @@ def send_activation_code(registration_id: int) -> str:
         capped=True,
         then=lambda: codes.set_code_expiry(connection, registration.id, ttl),
     )
+    codes.forget_burned(connection, registration.id)
     _mark_code_sent(registration, rows, handed_at)
     return "sent"
 

@@ -18,6 +18,7 @@ from mailer.render import render_mail
 from web.core.notices import NOTICES
 from web.core.secrets import address_change
 from web.core.secrets.tokens import make_reset_token
+from web.core.secrets.unlock import issue_unlock_token
 from web.core.urls import public_url_for
 from web.domain.masking import mask_ip
 from web.extensions import db, redis_store
@@ -157,4 +158,19 @@ def send_subscriber_number(registration_id: int) -> str:
         registration_id,
         MailKind.SUBSCRIBER_NUMBER,
         lambda _registration, _recipient: {"login_url": public_url_for("account.login")},
+    )
+
+
+@mail_job(MailKind.UNLOCK_LINK)
+def send_unlock_link(registration_id: int) -> str:
+    """Mail a single-use, 1-hour link that reopens a login closed to unknown devices."""
+    return _send_notice(
+        registration_id,
+        MailKind.UNLOCK_LINK,
+        lambda registration, _recipient: {
+            "unlock_url": public_url_for(
+                "recovery.unlock",
+                jeton=issue_unlock_token(redis_store.connection, registration),
+            )
+        },
     )

@@ -117,6 +117,7 @@ class MailKind(enum.StrEnum):
     EMAIL_CHANGE_CODE = "email_change_code"
     EMAIL_CHANGED = "email_changed"
     EMAIL_IN_USE = "email_in_use"
+    UNLOCK_LINK = "unlock_link"
 
 
 class MailOutbox(db.Model):

@@ -230,6 +230,13 @@ def test_public_and_error_pages_pass_axe(page: Page, live_stack: LiveStack, audi
     submit(page)
     audit.check("forgot number, sent", "recovery.forgot_number")
 
+    audit.form("/recuperation/deblocage", "unlock request", "recovery.unlock_request")
+    page.locator("#email").fill("personne@example.com")
+    submit(page)
+    audit.check("unlock request, sent", "recovery.unlock_request")
+    page.goto(live_stack.url("/recuperation/deblocage/lien?jeton=abimé"))
+    audit.check("unlock link error", "recovery.unlock")
+
     page.goto(live_stack.url("/recuperation/reinitialiser?jeton=abimé"))
     audit.check("reset link error", "recovery.reset")
     page.goto(live_stack.url("/recuperation/nouveau-mot-de-passe"))

@@ -133,30 +133,30 @@ def test_an_app_built_with_the_limiter_off_leaves_it_on_for_the_next_app(app_con
 # --- per address, per registration, per flow --------------------------------------------
 
 
-def test_activation_counts_per_typed_address_whatever_its_case_or_spaces_and_ip(app):
+def test_activation_counts_per_typed_address_and_ip_whatever_the_address_case_or_spaces(app):
     app.config["RATELIMIT_ACTIVATION"] = "10 per hour"
     with frozen_clock(MONDAY_MORNING) as clock:
-        botnet = Browser(app)
+        bot = Browser(app, documentation_ip(0))
         for number in range(10):
             email = STRANGER_VARIANTS[number % len(STRANGER_VARIANTS)]
-            answer = botnet.at(documentation_ip(number)).post(
-                "/activation/", {"email": email, "code": WRONG_CODE}
-            )
+            answer = bot.post("/activation/", {"email": email, "code": WRONG_CODE})
             assert REFUSED in text(answer)
 
-        refused = botnet.at(documentation_ip(10)).post(
-            "/activation/", {"email": STRANGER_VARIANTS[2], "code": WRONG_CODE}
-        )
+        refused = bot.post("/activation/", {"email": STRANGER_VARIANTS[2], "code": WRONG_CODE})
 
         assert is_rate_limited(refused)
         assert refused.headers["Retry-After"] == "3601"
-        # Another address from the same IP is still checked.
-        other = botnet.post(
-            "/activation/", {"email": "marc.durand@example.com", "code": WRONG_CODE}
-        )
+        # Another address from the same IP is still checked...
+        other = bot.post("/activation/", {"email": "marc.durand@example.com", "code": WRONG_CODE})
         assert REFUSED in text(other)
+        # ...and so is the same address from another IP: a stranger's tries elsewhere never
+        # hold back the owner's.
+        owner = Browser(app, documentation_ip(1)).post(
+            "/activation/", {"email": STRANGER, "code": WRONG_CODE}
+        )
+        assert REFUSED in text(owner)
         clock.shift(timedelta(hours=1, seconds=2))
-        again = Browser(app, documentation_ip(11)).post(
+        again = Browser(app, documentation_ip(0)).post(
             "/activation/", {"email": STRANGER, "code": WRONG_CODE}
         )
         assert REFUSED in text(again)

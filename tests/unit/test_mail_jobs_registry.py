@@ -26,6 +26,7 @@ def test_every_mail_kind_has_its_job_once_mailer_is_imported():
         MailKind.EMAIL_CHANGE_CODE: notices.send_email_change_code,
         MailKind.EMAIL_CHANGED: notices.send_email_changed,
         MailKind.EMAIL_IN_USE: notices.send_email_in_use,
+        MailKind.UNLOCK_LINK: notices.send_unlock_link,
     }
 
 

@@ -9,7 +9,7 @@ code: nothing tells the asker that it is taken.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,7 @@ from web.core.outbox import enqueue_outbox, owe_mail
 from web.core.secrets import address_change
 from web.core.secrets.address_change import AddressCheck
 from web.core.subscribers import live_registration
+from web.core.trusted_devices import trust_device
 from web.domain.masking import mask_email
 from web.extensions import db, limiter, redis_store
 from web.models import MailKind
@@ -127,7 +128,10 @@ def _move(address: str):
         ),
         "success",
     )
-    return redirect(url_for("account.home"))
+    response = redirect(url_for("account.home"))
+    # This browser keeps its own login allowance under the new address, as it had before.
+    trust_device(request, response, address)
+    return response
 
 
 def _taken():

@@ -34,6 +34,7 @@ from web.core.profile import ContactForm, contact_from_form
 from web.core.request_rules import page_number
 from web.core.secrets.hashing import hash_secret, hasher
 from web.core.subscribers import CONTACT_COLUMNS, active_subscriber, dossier_summary
+from web.core.trusted_devices import trust_device, trusted_device
 from web.domain import N_
 from web.domain.trust import TRUST_QUESTIONS, login_names, normalise_answer
 from web.extensions import db, limiter, login_manager
@@ -78,9 +79,12 @@ def login():
         return redirect(url_for("account.home"))
     form = LoginForm()
     status = 200
+    unlock_offer = False
     if form.validate_on_submit():
         email, ip = form.normalised_email, request.remote_addr
-        verdict = login_throttle.may_try(email, ip)
+        # A browser that logged in to this address before counts its own failures only.
+        device = login_throttle.counting_device(trusted_device(request, email))
+        verdict = login_throttle.may_try(email, ip, device)
         if verdict.locked:
             flash(
                 _(
@@ -89,7 +93,7 @@ def login():
                 ),
                 "error",
             )
-            status = 429
+            status, unlock_offer = 429, device is None
         elif not verdict.allowed:
             minutes = max(1, round(verdict.wait_seconds / 60))
             flash(
@@ -99,20 +103,20 @@ def login():
                 ),
                 "error",
             )
-            status = 429
+            status, unlock_offer = 429, device is None
         else:
             registration = authenticate(email, form.password.data)
             if registration is not None:
-                return _open_space(registration)
-            login_throttle.record_failure(email, ip)
+                return _open_space(registration, device)
+            login_throttle.record_failure(email, ip, device)
             _record_failed_login(email)
             flash(_("Adresse électronique ou mot de passe incorrect."), "error")
             status = 401
-    return render_template("account/login.html", form=form), status
+    return render_template("account/login.html", form=form, unlock_offer=unlock_offer), status
 
 
-def _open_space(registration: Registration):
-    login_throttle.clear_failures(registration.email)
+def _open_space(registration: Registration, device: str | None = None):
+    login_throttle.clear_failures(registration.email, device)
     activation_receipt.revoke()  # the success page's number and PDF end here, copies too
     session.clear()  # a new session at login: nothing carried over from before
     registration.login_session = sessions.open_session(
@@ -123,7 +127,9 @@ def _open_space(registration: Registration):
     audit.record(registration.id, "login")
     registration.preferred_locale = current_language()  # the language of the next mails
     db.session.commit()
-    return redirect(url_for("account.home"))
+    response = redirect(url_for("account.home"))
+    trust_device(request, response, registration.email)
+    return response
 
 
 def _record_failed_login(email: str) -> None:

@@ -26,7 +26,15 @@ from web.core import activation_receipt
 from web.core.deferred import defer, deferred
 from web.core.durations import activation_validity
 from web.core.expired_forms import keeps_on_expiry
-from web.core.limits import ACTIVATION, ACTIVATION_IP, RESEND, RESEND_IP, by_ip, by_typed_address
+from web.core.limits import (
+    ACTIVATION,
+    ACTIVATION_IP,
+    RESEND,
+    RESEND_IP,
+    by_ip,
+    by_typed_address,
+    by_typed_address_and_ip,
+)
 from web.core.resend import request_new_code
 from web.core.secrets.links import LinkStatus, follow_link
 from web.core.subscribers import PENDING_STATES, live_registration, registration_by_id
@@ -40,7 +48,9 @@ LINKED_REGISTRATION = "activation_link"
 
 @bp.route("/", methods=["GET", "POST"])
 @keeps_on_expiry(ActivationForm)
-@limiter.limit(ACTIVATION, methods=["POST"], key_func=by_typed_address)
+# Per address *and* IP: strangers' wrong codes never hold back the owner's right one (the
+# code itself allows five wrong tries, then a new one is mailed within the daily cap).
+@limiter.limit(ACTIVATION, methods=["POST"], key_func=by_typed_address_and_ip)
 @limiter.limit(ACTIVATION_IP, methods=["POST"], key_func=by_ip)
 def activate():
     """Saisissez votre adresse électronique ainsi que votre code d'activation."""
@@ -49,7 +59,7 @@ def activate():
         # Keep the token out of the address bar, history and Referer from now on.
         return redirect(url_for("activation.activate"))
     form = ActivationForm()
-    refused = False
+    refused = burned = False
     if request.method == "GET":
         form.email.data = _linked_address()
     if form.validate_on_submit():
@@ -69,7 +79,8 @@ def activate():
             )
         else:
             refused = True
-    return render_template("activation/activate.html", form=form, refused=refused)
+            burned = result is ActivationResult.BURNED
+    return render_template("activation/activate.html", form=form, refused=refused, burned=burned)
 
 
 def _follow_link(token: str) -> None:

@@ -9,11 +9,13 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from web.core import audit, metrics
+from web.core.outbox import send_mail
 from web.core.secrets import codes
+from web.core.secrets.fingerprint import address_fingerprint
 from web.core.subscribers import PENDING_STATES, live_registration
 from web.domain.subscriber_number import subscriber_number
 from web.extensions import db, redis_store
-from web.models import Registration, RegistrationState, SubscriberCounter, utcnow
+from web.models import MailKind, Registration, RegistrationState, SubscriberCounter, utcnow
 
 
 class ActivationResult(enum.Enum):
@@ -21,6 +23,7 @@ class ActivationResult(enum.Enum):
 
     ACTIVATED = "activated"
     REFUSED = "refused"  # wrong code, unknown address, expired or burned code: one message
+    BURNED = "burned"  # a fifth wrong try: the code is disabled, a new one is on its way
     BUSY = "busy"  # the same code is being used right now
 
 
@@ -31,16 +34,21 @@ def activate(email: str, typed_code: str) -> tuple[ActivationResult, Registratio
     registration_id = registration.id if registration else 0
     # Hash even for an unknown address, so both paths cost the same.
     digest = codes.code_digest(secret_key, registration_id, typed_code)
+    connection = redis_store.connection
     if registration is None or registration.state not in PENDING_STATES:
-        return ActivationResult.REFUSED, None
+        return _no_code_to_check(email), None
     if registration.code_expires_at is not None and registration.code_expires_at <= utcnow():
         # The deadline stated in the mail holds even if the Redis key outlives it (its TTL
         # follows Redis' clock, and keeps an hour of slack until the hand-off is recorded).
-        return ActivationResult.REFUSED, None
-    connection = redis_store.connection
+        return _no_code_to_check(email), None
     check = codes.check_code(connection, registration.id, digest)
     if check is codes.CodeCheck.BUSY:
         return ActivationResult.BUSY, None
+    if check is codes.CodeCheck.BURNED:
+        _renew_burned_code(registration)
+        return ActivationResult.BURNED, None
+    if check is codes.CodeCheck.MISSING:
+        return _no_code_to_check(email), None
     if check is not codes.CodeCheck.RIGHT:
         return ActivationResult.REFUSED, None
     try:
@@ -52,6 +60,28 @@ def activate(email: str, typed_code: str) -> tuple[ActivationResult, Registratio
         raise
     codes.settle_claim(connection, registration.id)
     return ActivationResult.ACTIVATED, registration
+
+
+def _no_code_to_check(email: str) -> ActivationResult:
+    """A wrong try with no code behind it counts as one against a code would: the fifth
+    is answered as a burn, so a burn tells nobody that the address is waiting."""
+    if codes.count_decoy(redis_store.connection, address_fingerprint(email)):
+        return ActivationResult.BURNED
+    return ActivationResult.REFUSED
+
+
+def _renew_burned_code(registration: Registration) -> None:
+    """Wrong tries burned the code: mail the owner a new one at once, saying why.
+
+    Not held back by RESEND_MIN_SECONDS nor counted in RESEND_MAX_PER_DAY (a stranger may
+    have burned it); the worker's daily mail cap still bounds it, and so the guessing: at
+    most five tries per code.
+    """
+    connection = redis_store.connection
+    codes.mark_burned(
+        connection, registration.id, current_app.config["ACTIVATION_CODE_TTL_SECONDS"]
+    )
+    send_mail(registration, MailKind.ACTIVATION_CODE)
 
 
 def _issue_subscriber_number(registration: Registration) -> None:

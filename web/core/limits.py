@@ -88,6 +88,11 @@ def by_typed_address() -> str:
         return f"not-an-address:{get_remote_address()}"
 
 
+def by_typed_address_and_ip() -> str:
+    """The typed address from this IP: a stranger elsewhere cannot use up the owner's tries."""
+    return f"{by_typed_address()}:ip:{get_remote_address()}"
+
+
 def by_recovery_flow() -> str:
     """The recovery flow this browser opened with its mailed link, else the IP."""
     flow_id = session.get("reset_flow")

@@ -92,6 +92,7 @@ NOTICES = {
     # Anyone who knows an address (and a number) may ask for these.
     MailKind.RESET_LINK: Notice(_l("Réinitialisation de votre mot de passe espace-pro"), True),
     MailKind.SUBSCRIBER_NUMBER: Notice(_l("Votre numéro d'abonné espace-pro"), True),
+    MailKind.UNLOCK_LINK: Notice(_l("Débloquez la connexion à votre espace espace-pro"), True),
     # Any subscriber may ask to move to an address: its owner's notice and the code are capped.
     MailKind.EMAIL_IN_USE: Notice(_l("Votre adresse électronique et espace-pro"), True),
     MailKind.EMAIL_CHANGE_CODE: Notice(

@@ -6,7 +6,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import HiddenField, StringField
 from wtforms.validators import ValidationError
 
 from web.core.forms import (
@@ -46,3 +46,9 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
     def __init__(self, *args, login_email: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.login_email = login_email
+
+
+class UnlockForm(FlaskForm):
+    """The button that spends an unlock link (its token rides in a hidden field)."""
+
+    token = HiddenField()

@@ -222,3 +222,7 @@ def new_password():
         )
         return redirect(url_for("account.login"))
     return render_template("recovery/new_password.html", form=form)
+
+
+# « Débloquer ma connexion » has its own module; importing it adds its routes to `bp`.
+from web.recovery import unlock  # noqa: E402, F401

@@ -1,1 +1,2 @@
-"""Every secret in one place: activation codes, signed tokens, argon2id, address keys."""
+"""Every secret in one place: activation codes, signed tokens, unlock links, argon2id,
+address keys."""

@@ -20,6 +20,12 @@ _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 CODE_KEY = "activation:code:{}"
 ATTEMPTS_KEY = "activation:attempts:{}"
 CLAIM_KEY = "activation:claim:{}"
+# Set when wrong tries burn a code, until the new code's mail says so.
+BURNED_KEY = "activation:burned:{}"
+# Wrong tries for an address that has no code to compare with (unknown, active, expired,
+# burned): counted alike, so the fifth is answered as a real burn would be.
+DECOY_KEY = "activation:decoy:{}"
+DECOY_SECONDS = 48 * 3600
 
 
 def generate_code() -> str:
@@ -112,3 +118,32 @@ def restore_claim(connection: redis.Redis, registration_id: int) -> None:
 def forget_code(connection: redis.Redis, registration_id: int) -> None:
     """Remove every trace of the registration's code (expiry, purge)."""
     connection.delete(*_keys(registration_id))
+
+
+def mark_burned(connection: redis.Redis, registration_id: int, ttl: int) -> None:
+    """Remember that wrong tries burned the registration's code (its next mail says so)."""
+    connection.set(BURNED_KEY.format(registration_id), 1, ex=ttl)
+
+
+def was_burned(connection: redis.Redis, registration_id: int) -> bool:
+    """True when the code the next mail replaces was burned by wrong tries."""
+    return bool(connection.exists(BURNED_KEY.format(registration_id)))
+
+
+def forget_burned(connection: redis.Redis, registration_id: int) -> None:
+    """The new code's mail went out: it told the owner."""
+    connection.delete(BURNED_KEY.format(registration_id))
+
+
+def count_decoy(connection: redis.Redis, address_key: str) -> bool:
+    """Count a wrong try for an address with no code to check; True at the fifth (the
+    count starts again), as a burn would be answered."""
+    key = DECOY_KEY.format(address_key)
+    with connection.pipeline() as pipe:
+        pipe.incr(key)
+        pipe.expire(key, DECOY_SECONDS)
+        wrong = pipe.execute()[0]
+    if wrong >= MAX_WRONG_ATTEMPTS:
+        connection.delete(key)
+        return True
+    return False

@@ -27,6 +27,7 @@ class TokenPurpose(enum.StrEnum):
     # links of the older kind, which carried the address, no longer verify.
     ACTIVATION_LINK = "espace-pro.activation-link.reference"
     PASSWORD_RESET = "espace-pro.password-reset"  # noqa: S105 - a salt name
+    LOGIN_UNLOCK = "espace-pro.login-unlock"
 
 
 class TokenStatus(enum.Enum):
