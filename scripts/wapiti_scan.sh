@@ -150,8 +150,8 @@ for path in / /creer-mon-espace /inscription/etape-1 /activation/ /espace/connex
 done
 run_wapiti public -u "$base/" --scope folder "${starts[@]}"
 
-# 2. As a subscriber: the space (/espace/…), logged in with a seeded space that has a dossier,
-# so the dossier page and its per-service forms are crawled and attacked. Left out, because
+# 2. As a subscriber: the space (/espace/…), logged in to a seeded space with two dossiers,
+# so the dossier pages and their per-service forms are crawled and attacked. Left out, because
 # following them would end the scan's own session or its dossier: « Se déconnecter »,
 # « Fermer cette session » (its own session is listed) and « Supprimer ce dossier ».
 echo "wapiti scan (space): seeding a subscriber space and logging in"
