@@ -9,6 +9,7 @@ import pytest
 
 from tests.dossiers.space import Space
 from tests.support import EMAIL
+from tests.web.pages import Page
 from web.dossiers.catalogue import CATALOGUE
 
 
@@ -156,3 +157,40 @@ def test_the_list_counts_current_services(space: Space, dossier_id: int):
     space.adhere(dossier_id, "tva", "mandataire")
     space.adhere(dossier_id, "cfe", "mandataire")
     assert "2 services" in space.client.get("/espace/dossiers/").get_data(as_text=True)
+
+
+def adhesion_forms(space: Space, dossier_id: int) -> dict[str, dict[str, str]]:
+    """Each « Adhérer » form of the dossier page: its action, and the fields it would post."""
+    page = Page(space.client.get(f"/espace/dossiers/{dossier_id}"))
+    forms = {}
+    for form in page.root.find_all("form"):
+        action = form.attrs.get("action") or ""
+        if action.endswith("/adherer"):
+            inputs = form.find_all("input")
+            forms[action] = {node.attrs["name"]: node.attrs.get("value") or "" for node in inputs}
+    return forms
+
+
+def test_every_adhesion_form_posts_its_token_as_the_standard_csrf_token(space, dossier_id):
+    # Scanners and proxies look for « csrf_token »: a prefixed « tva-csrf_token » read to
+    # them as a form without anti-CSRF token.
+    forms = adhesion_forms(space, dossier_id)
+    assert len(forms) == len(CATALOGUE)
+    for action, fields in forms.items():
+        tokens = [name for name in fields if "csrf" in name]
+        assert tokens == ["csrf_token"], action
+        assert fields["csrf_token"], action
+
+
+def test_an_adhesion_posted_without_its_csrf_token_gets_the_french_400(space, dossier_id):
+    for action, fields in adhesion_forms(space, dossier_id).items():
+        service = action.rsplit("/", 2)[-2]
+        data = {**fields, f"{service}-role": "mandataire"}
+        without_token = {name: value for name, value in data.items() if name != "csrf_token"}
+        refused = space.client.post(action, data=without_token)
+        assert refused.status_code == 400, action
+        assert "Le formulaire a expiré ou n'est plus valide" in refused.get_data(as_text=True)
+        assert [a.service for a in space.adhesions(dossier_id)].count(service) == 0, action
+        # The same form, as the page gives it, is accepted.
+        assert space.client.post(action, data=data).status_code == 302, action
+    assert len(space.adhesions(dossier_id)) == len(CATALOGUE)

@@ -56,8 +56,13 @@ class ImportForm(FlaskForm):
 class AdhesionForm(FlaskForm):
     """« Adhérer » to one service: the role the subscriber holds for the company.
 
-    Built with the service's key as prefix: one form per service on the same page.
+    Built with the service's key as prefix: one form per service on the same page. Its CSRF
+    token is not a field of the form, which would be prefixed too (« tva-csrf_token »): the
+    template posts it as the standard « csrf_token », which CSRFProtect checks before any view.
     """
+
+    class Meta:
+        csrf = False
 
     role = RadioField(
         _l("À quel titre ?"),
