@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -15,8 +16,10 @@ from sqlalchemy import event
 
 from tests.factories import create_registration
 from tests.support import EMAIL, PASSWORD, SUBSCRIBER_NUMBER, WizardActions, post_form
+from web.core.secrets import codes
+from web.core.subscribers import live_registration
 from web.extensions import db
-from web.models import RegistrationState
+from web.models import RegistrationState, utcnow
 
 PENDING = "en.attente@example.com"
 UNKNOWN = "personne.inconnue@example.com"
@@ -153,3 +156,34 @@ def test_the_waiting_page_of_an_address_with_a_space_answers_as_a_new_ones(
     assert sent in new
     assert sent in with_a_space
     assert "secondes" not in with_a_space
+
+
+def test_the_wrong_code_that_burns_does_the_same_work_for_any_address(
+    app, spaces, redis_client, mail_queue
+):
+    """The fifth wrong code: a real code burned (a new one owed) or a decoy count."""
+    wrong = "ABCD-EFGH-JKMN"
+
+    def fifth_try(address: str):
+        client = app.test_client()
+        for _attempt in range(4):
+            post_form(client, "/activation/", {"email": address, "code": wrong})
+        return measure(
+            app,
+            redis_client,
+            mail_queue,
+            lambda: post_form(client, "/activation/", {"email": address, "code": wrong}),
+        )
+
+    with app.app_context():  # the pending sign-up has a real code to burn, still valid
+        registration = live_registration(PENDING)
+        registration.code_expires_at = utcnow() + timedelta(hours=1)
+        db.session.commit()
+        digest = codes.code_digest(app.config["SECRET_KEY"], registration.id, "QRST-VWXY-Z234")
+        codes.store_code(redis_client, registration.id, digest, 3600)
+    fifth_try("warm-up@example.com")
+    pending, unknown = fifth_try(PENDING), fifth_try(UNKNOWN)
+    assert redis_client.exists(f"activation:burned:{registration.id}")  # a real burn
+
+    assert pending.jobs == unknown.jobs == 1
+    assert pending.statements == unknown.statements

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from web.core import audit, metrics
+from web.core.deferred import defer, deferred
 from web.core.outbox import send_mail
 from web.core.secrets import codes
 from web.core.secrets.fingerprint import address_fingerprint
-from web.core.subscribers import PENDING_STATES, live_registration
+from web.core.subscribers import PENDING_STATES, live_registration, registration_by_id
 from web.domain.subscriber_number import subscriber_number
 from web.extensions import db, redis_store
 from web.models import MailKind, Registration, RegistrationState, SubscriberCounter, utcnow
@@ -66,6 +68,8 @@ def _no_code_to_check(email: str) -> ActivationResult:
     """A wrong try with no code behind it counts as one against a code would: the fifth
     is answered as a burn, so a burn tells nobody that the address is waiting."""
     if codes.count_decoy(redis_store.connection, address_fingerprint(email)):
+        # The same work as a real burn (one sealed job): the worker finds no code to renew.
+        defer("code_burned", registration_id=0)
         return ActivationResult.BURNED
     return ActivationResult.REFUSED
 
@@ -81,7 +85,21 @@ def _renew_burned_code(registration: Registration) -> None:
     codes.mark_burned(
         connection, registration.id, current_app.config["ACTIVATION_CODE_TTL_SECONDS"]
     )
-    send_mail(registration, MailKind.ACTIVATION_CODE)
+    # The mail is owed by the worker, as for an address without a code: no database write
+    # in this request tells a real burn from a decoy one by its time.
+    defer("code_burned", registration_id=registration.id)
+
+
+@deferred("code_burned")
+def mail_renewed_code(registration_id: int, ip: str | None, at: datetime) -> None:
+    """In the worker: the new code, if the registration is still pending with a burned code."""
+    registration = registration_by_id(registration_id) if registration_id else None
+    if (
+        registration is not None
+        and registration.state in PENDING_STATES
+        and codes.was_burned(redis_store.connection, registration.id)
+    ):
+        send_mail(registration, MailKind.ACTIVATION_CODE)
 
 
 def _issue_subscriber_number(registration: Registration) -> None:
