@@ -70,7 +70,9 @@ def test_the_dev_extra_and_the_test_tools_stay_out_of_the_image(pyproject, lock)
 
 def test_the_lower_bounds_the_code_relies_on(pyproject):
     """rq.cron and CronScheduler(name=…) came with rq 2.6, --no-control-socket with gunicorn 26."""
-    requirements = {Requirement(r).name: Requirement(r) for r in pyproject["project"]["dependencies"]}
+    requirements = {
+        Requirement(r).name: Requirement(r) for r in pyproject["project"]["dependencies"]
+    }
     assert not requirements["rq"].specifier.contains("2.5.99")
     assert requirements["rq"].specifier.contains("2.6")
     assert not requirements["gunicorn"].specifier.contains("25.99")
