@@ -62,7 +62,9 @@ LABEL org.opencontainers.image.title="espace-pro" \
       org.opencontainers.image.licenses="Apache-2.0"
 
 USER 10001
-ENV PYTHONUNBUFFERED=1 FLASK_APP=web
+# The code is an installed package now: its instance folder would default to one under
+# /usr/local/var, which uid 10001 cannot write; /app/instance is its own.
+ENV PYTHONUNBUFFERED=1 FLASK_APP=web INSTANCE_PATH=/app/instance
 EXPOSE 8000
 # Liveness: /healthz answers 200 (compose's web service checks /readyz instead).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

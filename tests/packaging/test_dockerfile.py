@@ -99,6 +99,15 @@ def test_a_non_root_user_a_healthcheck_and_the_version_label(stages):
     assert ("ARG", 'VERSION=""') in runtime
 
 
+def test_the_instance_folder_is_the_one_uid_10001_owns(stages):
+    """Installed code would put Flask's instance folder under /usr/local/var, not writable."""
+    runtime = stages[-1]
+    env = " ".join(args for kind, args in runtime if kind == "ENV")
+    assert "INSTANCE_PATH=/app/instance" in env
+    owned = " ".join(args for kind, args in runtime if kind == "RUN")
+    assert "mkdir -p /app/instance && chown espace /app/instance" in owned
+
+
 def test_the_build_refuses_a_version_other_than_pyprojects(stages, tmp_path, pyproject):
     """The builder's check, run as the shell would (the label cannot disagree with the code)."""
     (check,) = [args for kind, args in stages[0] if kind == "RUN" and "tomllib" in args]
