@@ -3,14 +3,15 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run test lint clean translations screenshots bench
+.PHONY: install run test lint clean translations screenshots bench lock image
 # Compiled message catalogues (*.mo, not in git), rebuilt by install whenever a .po changes.
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard web/translations/*/LC_MESSAGES/messages.po))
 
+# `dev`: the embedded redis-server and the SMTP sink of `make run` and the tests (not in the image).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,dev]'
 	touch $@
 
 %.mo: %.po | $(VENV)/.installed
@@ -60,6 +61,19 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+
+# requirements.lock: the image's pinned, hash-checked dependencies (the runtime ones and the
+# `dashboard` extra, never `test` or `dev`), re-resolved from pyproject.toml against PyPI.
+# tests/packaging/test_lock.py fails when pyproject.toml asks for something the lock does not pin.
+lock: install
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" \
+	  $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --extra dashboard --output-file requirements.lock pyproject.toml
+
+# The image, labelled with pyproject.toml's version (the Dockerfile refuses another one).
+VERSION = $(shell $(PYTHON) -c "import tomllib; print(tomllib.load(open('pyproject.toml', 'rb'))['project']['version'])")
+image:
+	docker build --build-arg VERSION=$(VERSION) --tag espace-pro:$(VERSION) --tag espace-pro:latest .
 
 clean:
 	rm -rf $(VENV) .pytest_cache $(CATALOGUES)

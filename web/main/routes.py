@@ -7,6 +7,7 @@ from flask import Blueprint, abort, render_template, request
 from web.core import i18n
 from web.core.expired_forms import keeps_on_expiry
 from web.core.terms import TERMS_VERSION
+from web.core.version import app_version
 
 bp = Blueprint("main", __name__)
 
@@ -48,5 +49,5 @@ def switch_language(code: str):
 
 @bp.route("/healthz")
 def healthz():
-    """Liveness: the process answers (used by the compose healthcheck)."""
-    return {"status": "ok"}
+    """Liveness: the process answers (the image's HEALTHCHECK), and which version it runs."""
+    return {"status": "ok", "version": app_version()}

@@ -10,6 +10,7 @@ from rq.job import Job
 from sqlalchemy import func, not_, select
 
 from web.core.secrets import codes
+from web.core.version import app_version
 from web.domain.clock import PARIS
 from web.domain.masking import mask_email
 from web.extensions import db, redis_store
@@ -67,6 +68,7 @@ def status() -> dict:
         ).all()
     )
     return {
+        "version": app_version(),
         "redis": without_password(current_app.config["REDIS_URL"]),
         "database": without_password(current_app.config["SQLALCHEMY_DATABASE_URI"]),
         "registrations": {state.value: counts.get(state.value, 0) for state in RegistrationState},

@@ -28,7 +28,13 @@ def status(document: dict) -> str:
     columns = ("queued", "scheduled", "started", "failed", "deferred")
     oldest = document["oldest_pending_mail"]
     parts = [
-        pairs([("Redis", document["redis"]), ("Database", document["database"])]),
+        pairs(
+            [
+                ("Version", document["version"]),
+                ("Redis", document["redis"]),
+                ("Database", document["database"]),
+            ]
+        ),
         "",
         "Registrations",
         pairs(document["registrations"].items(), indent=2),
