@@ -13,11 +13,13 @@ import os
 import signal
 import sys
 import time
+from datetime import datetime
 
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
-from rq.cron import CronScheduler
+from rq.cron import CronJob, CronScheduler
 from rq.job import Job, JobStatus
+from rq.utils import now
 
 from mailer.maintenance import expire_registrations, reconcile_outbox
 from mailer.smtp import MailDeliveryError
@@ -29,6 +31,8 @@ from web.extensions import db, redis_store
 MAINTENANCE_QUEUE = "maintenance"
 EXPIRE_EVERY_SECONDS = 15 * 60
 RECONCILE_EVERY_SECONDS = 5 * 60
+# Who enqueued a maintenance job's run for a tick (tick = Unix time // the job's interval).
+CRON_CLAIM_KEY = "espace-pro:cron:{name}:{tick}"
 # Every line of a job starts with its job id and the id of the request that enqueued it.
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(job_context)s%(message)s"
 log = logging.getLogger("espace_pro.worker")
@@ -127,6 +131,49 @@ def die_with_the_worker() -> None:
     os.register_at_fork(before=before_fork, after_in_child=in_child)
 
 
+class DeploymentCron(CronScheduler):
+    """rq cron, once per deployment however many workers run it.
+
+    Every worker keeps its own scheduler (any one of them keeps the schedule alive when the
+    others stop), but a job's run for a tick is enqueued only by the first scheduler that
+    claims that tick in Redis: with three workers, the expiry purge and the reconciler still
+    run once every 15 and 5 minutes, not three times.
+    """
+
+    def enqueue_jobs(self) -> list[CronJob]:
+        enqueue_time = now()
+        enqueued = []
+        for job in self._cron_jobs:
+            if not job.should_run():
+                continue
+            if self.claim(job, enqueue_time):
+                job.enqueue(self.connection)
+                enqueued.append(job)
+            # Claimed by another scheduler: this one's next try is one interval later too.
+            job.set_enqueue_time(enqueue_time)
+        return enqueued
+
+    def claim(self, job: CronJob, at: datetime) -> bool:
+        """Take `job`'s tick at `at` for this scheduler; False when another one has it."""
+        tick = int(at.timestamp()) // job.interval
+        return bool(
+            self.connection.set(
+                CRON_CLAIM_KEY.format(name=job.name, tick=tick),
+                self.name,
+                nx=True,
+                ex=2 * job.interval,
+            )
+        )
+
+
+def schedule(connection) -> DeploymentCron:
+    """The maintenance schedule: the expiry purge and the outbox reconciler."""
+    cron = DeploymentCron(connection=connection, name=f"cron-{os.getpid()}")
+    cron.register(expire_registrations, MAINTENANCE_QUEUE, interval=EXPIRE_EVERY_SECONDS)
+    cron.register(reconcile_outbox, MAINTENANCE_QUEUE, interval=RECONCILE_EVERY_SECONDS)
+    return cron
+
+
 def run_cron(redis_url: str, worker_pid: int) -> None:
     """In a child process: enqueue the maintenance jobs on their schedule (rq cron)."""
     die_with_parent()
@@ -134,10 +181,7 @@ def run_cron(redis_url: str, worker_pid: int) -> None:
         return
     import redis
 
-    cron = CronScheduler(connection=redis.Redis.from_url(redis_url), name=f"cron-{os.getpid()}")
-    cron.register(expire_registrations, MAINTENANCE_QUEUE, interval=EXPIRE_EVERY_SECONDS)
-    cron.register(reconcile_outbox, MAINTENANCE_QUEUE, interval=RECONCILE_EVERY_SECONDS)
-    cron.start()
+    schedule(redis.Redis.from_url(redis_url)).start()
 
 
 def no_commit_wait(database_url: str | None) -> dict:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import text
 
 from web import config as settings
 from web.extensions import (
@@ -20,6 +21,9 @@ from web.extensions import (
     redis_store,
 )
 from web.redis_client import CLIENT_TIMEOUTS
+
+# pg_advisory_lock key held while migrating (any constant: "espace-pro migrate").
+MIGRATION_LOCK = 0x6573_7061_6365_6D69
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -39,7 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     register_safety_net(app)
-    if app.config["AUTO_MIGRATE"]:
+    if app.config["AUTO_MIGRATE"] and not under_flask_cli():
         upgrade_schema(app)
     return app
 
@@ -163,9 +167,36 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(ops)
 
 
+def under_flask_cli() -> bool:
+    """True while `flask …` builds the app for one of its commands.
+
+    A command never migrates on the side: `flask db upgrade` (compose's `migrate`) does it
+    on purpose, and `flask ops …` would pay for it (~4 s) and race the running app.
+    """
+    import click
+    from flask.cli import ScriptInfo
+
+    context = click.get_current_context(silent=True)
+    return context is not None and context.find_object(ScriptInfo) is not None
+
+
 def upgrade_schema(app: Flask) -> None:
-    """Apply pending migrations (embedded default: the app migrates itself on start)."""
+    """Apply pending migrations (embedded default: the app migrates itself on start).
+
+    On PostgreSQL, under an advisory lock: replicas started together migrate one after the
+    other, the later ones finding the schema at its head.
+    """
     from flask_migrate import upgrade
 
     with app.app_context():
-        upgrade()
+        if db.engine.dialect.name != "postgresql":
+            upgrade()
+            return
+        with db.engine.connect() as connection:
+            # Session-level lock, held by this connection while alembic uses its own.
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            try:
+                upgrade()
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+                connection.commit()

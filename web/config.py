@@ -81,7 +81,8 @@ def from_environment(instance_path: str) -> dict:
         "PUBLIC_URL": env("PUBLIC_URL") or f"http://127.0.0.1:{_env_int('PORT', 5000)}",
         # The help address the landing page gives (none shown when unset).
         "CONTACT_EMAIL": env("CONTACT_EMAIL") or None,
-        "AUTO_MIGRATE": _env_bool("AUTO_MIGRATE", True),
+        # Off by default in production: compose's one-shot `migrate` service does it.
+        "AUTO_MIGRATE": _env_bool("AUTO_MIGRATE", env("APP_ENV", "development") != "production"),
         "DRAFT_IDLE_SECONDS": _env_int("DRAFT_IDLE_SECONDS", 3600),
         "PASSWORD_POLICY": env("PASSWORD_POLICY", "seed"),
         "ARGON2_MEMORY_KIB": _env_int("ARGON2_MEMORY_KIB", 19456),

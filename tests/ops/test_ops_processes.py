@@ -14,7 +14,12 @@ from pathlib import Path
 
 from tests.ops.helpers import EMAIL, SECOND_EMAIL
 from tests.support import OUTSIDE_SETTINGS
-from tests.test_compose_stack import SECRET_KEY, compose_services, service_environment
+from tests.test_compose_stack import (
+    SECRET_KEY,
+    compose_services,
+    env_example,
+    service_environment,
+)
 from tests.test_devserver import STOP_SECONDS, DevServer
 from web.embedded_redis import URL_FILE, EmbeddedRedis, published_url
 from web.ops.output import without_password
@@ -50,8 +55,12 @@ def test_status_json_from_a_process_with_the_compose_web_services_environment(
     # What `docker compose exec web flask --app web ops status --json` runs with.
     env = service_environment(
         compose_services()["web"],
-        mapped={"DATABASE_URL": database_url, "REDIS_URL": app.config["REDIS_URL"]},
-        supplied={"SECRET_KEY": SECRET_KEY, "POSTGRES_PASSWORD": "unused"},
+        env_example(),
+        mapped={
+            "DATABASE_URL": database_url,
+            "REDIS_URL": app.config["REDIS_URL"],
+            "SECRET_KEY": SECRET_KEY,
+        },
         extra={"INSTANCE_PATH": str(tmp_path / "inst")},
     )
     assert env["APP_ENV"] == "production"

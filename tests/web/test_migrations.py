@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import warnings
 from collections.abc import Iterator
 
@@ -9,19 +11,30 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from click.testing import CliRunner
 from flask import Flask
+from flask.cli import FlaskGroup
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import Engine, insert, inspect
+from sqlalchemy import Engine, insert, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from bench.stack import drop_everything
-from web import create_app
+from web import MIGRATION_LOCK, create_app
+from web import config as settings
 from web.extensions import db
 from web.models import Registration, utcnow
 
 
 def table_names(engine: Engine) -> set[str]:
     return set(inspect(engine).get_table_names())
+
+
+def close(app: Flask) -> None:
+    """Give back an app's database connections and Redis client."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    app.extensions["redis"].close()
 
 
 @pytest.fixture
@@ -121,3 +134,79 @@ def test_migrating_raises_no_deprecation_warning(empty_app):
         upgrade()
 
     assert [str(warning.message) for warning in caught] == []
+
+
+@pytest.mark.parametrize(
+    ("environment", "migrates"),
+    [
+        ({}, True),
+        ({"APP_ENV": "production"}, False),
+        ({"APP_ENV": "production", "AUTO_MIGRATE": "1"}, True),
+        ({"AUTO_MIGRATE": "0"}, False),
+    ],
+)
+def test_auto_migrate_is_off_by_default_in_production_only(
+    monkeypatch, tmp_path, environment, migrates
+):
+    for name in ("APP_ENV", "AUTO_MIGRATE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    assert settings.from_environment(str(tmp_path))["AUTO_MIGRATE"] is migrates
+
+
+def test_a_flask_command_never_migrates_even_with_auto_migrate(empty_app, app_config, monkeypatch):
+    # `flask --app web ops …` builds the app through FlaskGroup: as the real CLI does.
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "false")  # FlaskGroup sets it; restored after
+    built = []
+
+    def factory() -> Flask:
+        built.append(create_app(app_config | {"AUTO_MIGRATE": True}))
+        return built[-1]
+
+    result = CliRunner().invoke(FlaskGroup(create_app=factory), ["ops", "--help"])
+
+    assert result.exit_code == 0, result.output
+    assert built, "the command did not build the app"
+    close(built[0])
+    with empty_app.app_context():
+        assert table_names(db.engine) == set()
+
+
+def test_replicas_migrating_together_take_turns_on_postgresql(empty_app, app_config):
+    with empty_app.app_context():
+        engine = db.engine
+        if engine.dialect.name != "postgresql":
+            pytest.skip("advisory locks are PostgreSQL's (CI runs this on PostgreSQL)")
+        holder = engine.connect()
+        holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        outcome: list = []
+
+        def replica() -> None:
+            try:
+                outcome.append(create_app(app_config | {"AUTO_MIGRATE": True}))
+            except BaseException as error:  # noqa: BLE001 - reported below
+                outcome.append(error)
+
+        thread = threading.Thread(target=replica, daemon=True)
+        thread.start()
+        try:
+            # The replica waits on the lock another one holds: nothing migrated meanwhile.
+            waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            for _ in range(300):
+                if holder.execute(text(waiting)).scalar() or not thread.is_alive():
+                    break
+                holder.rollback()
+                time.sleep(0.05)
+            assert holder.execute(text(waiting)).scalar() == 1
+            assert table_names(engine) == set()
+        finally:
+            holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            holder.commit()
+            holder.close()
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the replica never migrated once the lock was free"
+        assert isinstance(outcome[0], Flask), outcome
+        close(outcome[0])
+        assert {"alembic_version", "registration"} <= table_names(engine)
