@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.activation.helpers import EMAIL, activate, activated_number
-from tests.support import PASSWORD, code_from
-from web.core.logs import RQ_LOGGERS, TextFormatter, configure_logging
+from tests.support import PASSWORD, code_from, logging_restored
+from web.core.logs import TextFormatter, configure_logging
 from web.core.request_log import REQUEST_ID_HEADER
 from web.domain.masking import mask_email
 
@@ -165,21 +165,16 @@ def job_message(line: str) -> str:
     return JOB_LINE.search(line).group("message")
 
 
-def test_rqs_loggers_are_quieted_by_level_not_by_their_wording(monkeypatch):
-    root = logging.getLogger()
-    monkeypatch.setattr(root, "handlers", [])
-    monkeypatch.setattr(root, "level", root.level)
-    for name in RQ_LOGGERS:
-        monkeypatch.setattr(logging.getLogger(name), "level", logging.getLogger(name).level)
+def test_rqs_loggers_are_quieted_by_level_not_by_their_wording():
+    with logging_restored():
+        configure_logging("INFO", "text", io.StringIO())
+        assert not logging.getLogger("rq.worker").isEnabledFor(logging.INFO)
+        assert logging.getLogger("rq.worker").isEnabledFor(logging.WARNING)
+        assert logging.getLogger("rq.cron").getEffectiveLevel() == logging.WARNING
+        assert logging.getLogger("espace_pro.worker").isEnabledFor(logging.INFO)
 
-    configure_logging("INFO", "text", io.StringIO())
-    assert not logging.getLogger("rq.worker").isEnabledFor(logging.INFO)
-    assert logging.getLogger("rq.worker").isEnabledFor(logging.WARNING)
-    assert logging.getLogger("rq.cron").getEffectiveLevel() == logging.WARNING
-    assert logging.getLogger("espace_pro.worker").isEnabledFor(logging.INFO)
+        configure_logging("DEBUG", "text", io.StringIO())
+        assert logging.getLogger("rq.worker").isEnabledFor(logging.DEBUG)
 
-    configure_logging("DEBUG", "text", io.StringIO())
-    assert logging.getLogger("rq.worker").isEnabledFor(logging.DEBUG)
-
-    configure_logging("ERROR", "text", io.StringIO())
-    assert not logging.getLogger("rq.worker").isEnabledFor(logging.WARNING)
+        configure_logging("ERROR", "text", io.StringIO())
+        assert not logging.getLogger("rq.worker").isEnabledFor(logging.WARNING)
