@@ -113,3 +113,43 @@ def test_the_worker_writes_json_lines_when_log_format_is_json(redis_url, tmp_pat
     assert not [
         doc for doc in documents if doc["logger"].startswith("rq.") and doc["level"] == "INFO"
     ]
+
+
+def test_ops_config_as_a_process_masks_every_secret(tmp_path):
+    env = clean_environment(
+        tmp_path,
+        SECRET_KEY="process-secret-key-0123456789-abcdefgh",
+        METRICS_TOKEN="metrics-token-in-clear",
+        MAIL_PASSWORD="smtp-password-in-clear",
+        # Never reached: ops config reads no table and no key.
+        DATABASE_URL="postgresql+psycopg://espace:db-password-in-clear@127.0.0.1:9/espace",
+        REDIS_URL="redis://:redis-password-in-clear@127.0.0.1:9/0",
+        AUTO_MIGRATE="0",
+        MAIL_PORT="2525",
+        LOG_FORMAT="json",
+    )
+    command = [sys.executable, "-m", "flask", "--app", "web", "ops", "config"]
+    runs = [
+        subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
+            command + extra,
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        for extra in ([], ["--json"])
+    ]
+
+    for done in runs:
+        assert done.returncode == 0, done.stderr
+        assert "in-clear" not in done.stdout + done.stderr
+        assert "process-secret-key" not in done.stdout
+    lines = runs[0].stdout.splitlines()
+    assert "SECRET_KEY=****" in lines and "MAIL_PASSWORD=****" in lines
+    assert "DATABASE_URL=postgresql+psycopg://espace:****@127.0.0.1:9/espace" in lines
+    assert "REDIS_URL=redis://:****@127.0.0.1:9/0" in lines
+    assert "MAIL_PORT=2525" in lines and "LOG_FORMAT=json" in lines
+    document = json.loads(runs[1].stdout)
+    assert document["METRICS_TOKEN"] == "****" and document["MAIL_PORT"] == 2525
