@@ -9,7 +9,6 @@ variable and exit 2 (:func:`load_or_exit`), never a traceback.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import shlex
@@ -261,8 +260,3 @@ def load_or_exit() -> Settings:
         return read_settings()
     except SettingsError as error:
         exit_with(error)
-
-
-def log_level(settings: Settings) -> int:
-    """LOG_LEVEL as the logging module's number."""
-    return logging.getLevelNamesMapping()[settings.LOG_LEVEL]
