@@ -12,7 +12,7 @@ from stdnum import luhn
 
 from bench.driver import PASSWORD as PASSWORD
 from bench.driver import PROFILE
-from web.core.logs import RQ_LOGGERS
+from web.core.logs import QUIET_LOGGERS
 
 EMAIL = "helene.lefevre@example.com"
 SECOND_EMAIL = "marc.dupont@example.com"
@@ -173,7 +173,7 @@ def text_of(mail) -> str:
     return mail.get_body(preferencelist=("plain",)).get_content()
 
 
-LOGGERS_CONFIGURED = ("", "espace_pro", "espace_pro.access", "gunicorn.error", *RQ_LOGGERS)
+LOGGERS_CONFIGURED = ("", "espace_pro", "espace_pro.access", "gunicorn.error", *QUIET_LOGGERS)
 
 
 @contextlib.contextmanager

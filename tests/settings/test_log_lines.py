@@ -85,6 +85,26 @@ def test_a_jobs_lines_carry_its_id_and_its_requests(configured):
     assert (document["job_id"], document["request_id"]) == ("outbox-12", "3f2a9c0d1e2b4a5f")
 
 
+def test_a_cron_jobs_lines_carry_no_request_id(configured):
+    stream = configured("INFO", "json")
+    token = CURRENT_JOB.set(("a1b2c3", "-"))
+    try:
+        logging.getLogger("espace_pro.worker").info("expire_registrations: 0 in 3 ms")
+    finally:
+        CURRENT_JOB.reset(token)
+
+    document = json.loads(stream.getvalue())
+    assert document["job_id"] == "a1b2c3" and "request_id" not in document
+
+
+def test_the_dev_mail_sinks_connection_lines_are_quieted_by_level(configured):
+    stream = configured("INFO", "text")
+
+    logging.getLogger("mail.log").info("Peer: ('127.0.0.1', 53718)")
+
+    assert stream.getvalue() == ""
+
+
 def test_an_exception_stays_inside_its_json_line(configured):
     stream = configured("INFO", "json")
     try:

@@ -29,6 +29,8 @@ RQ_LOGGERS = (
     "rq.executions",
     "rq.utils",
 )
+# Loggers held at WARNING like RQ's: the dev mail sink's (aiosmtpd) per-connection lines.
+QUIET_LOGGERS = (*RQ_LOGGERS, "mail.log")
 ACCESS_LOGGER = "espace_pro.access"
 TEXT_FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(context)s%(message)s"
 # The job being run by this worker and the request that enqueued it ("-" when unknown).
@@ -47,7 +49,8 @@ def context_of(record: logging.LogRecord) -> dict[str, str]:
     """The ids a line carries: the job's and its request's, or the request's being served."""
     job = CURRENT_JOB.get()
     if job is not None:
-        return {"job_id": job[0], "request_id": job[1]}
+        job_id, request_id = job
+        return {"job_id": job_id, "request_id": request_id}
     if has_request_context() and g.get("request_id"):
         return {"request_id": g.request_id}
     return {}
@@ -85,6 +88,8 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             **context_of(record),
         }
+        if document.get("request_id") == "-":  # a job no request enqueued (cron)
+            del document["request_id"]
         if record.exc_info:
             document["exception"] = self.formatException(record.exc_info)
         return json.dumps(document, ensure_ascii=False)
@@ -115,7 +120,7 @@ def configure_logging(level: str | int, log_format: str, stream: IO[str] | None 
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(number)
-    for name in RQ_LOGGERS:
+    for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(rq_level(number))
 
 
@@ -131,7 +136,7 @@ def logging_dict(level: str | int, log_format: str) -> dict:
             # gunicorn's own lines (start, workers booted, timeouts) reach the root handler.
             "gunicorn.error": {"level": number, "handlers": [], "propagate": True},
             "gunicorn.access": {"level": logging.WARNING, "handlers": [], "propagate": True},
-            **{name: {"level": rq_level(number)} for name in RQ_LOGGERS},
+            **{name: {"level": rq_level(number)} for name in QUIET_LOGGERS},
         },
         "handlers": {
             "stdout": {
