@@ -18,31 +18,18 @@ if _OWN_METRICS_DIR:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="espace-pro-metrics-")
 METRICS_DIR = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 
+# Checked once, in the master, before any worker starts: a bad variable is one stderr line
+# per variable and exit 2 (web/settings.py), not a traceback per worker.
+from web.core.logs import logging_dict  # noqa: E402 - after PROMETHEUS_MULTIPROC_DIR
+from web.settings import load_or_exit  # noqa: E402
+
+SETTINGS = load_or_exit()
+
 # The app writes one access line per request itself (espace_pro.access: request id, method,
-# path without its query string, status, duration): no gunicorn access log besides.
+# path without its query string, status, duration): no gunicorn access log besides. Every
+# line, gunicorn's included, has the app's format (LOG_FORMAT, LOG_LEVEL: web/core/logs.py).
 accesslog = None
-logconfig_dict = {
-    "root": {"level": "WARNING", "handlers": ["stderr"]},
-    "loggers": {
-        "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
-        "espace_pro": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
-    },
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "formatter": "line",
-            "stream": "ext://sys.stdout",
-        },
-        "stderr": {
-            "class": "logging.StreamHandler",
-            "formatter": "line",
-            "stream": "ext://sys.stderr",
-        },
-    },
-    "formatters": {
-        "line": {"format": "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"},
-    },
-}
+logconfig_dict = logging_dict(SETTINGS.LOG_LEVEL, SETTINGS.LOG_FORMAT)
 
 
 def on_starting(server) -> None:

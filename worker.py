@@ -5,7 +5,6 @@ Run as `python worker.py`, configured from the same environment as the web app.
 
 from __future__ import annotations
 
-import contextvars
 import ctypes
 import logging
 import multiprocessing
@@ -24,40 +23,18 @@ from rq.utils import now
 from mailer.maintenance import expire_registrations, reconcile_outbox
 from mailer.smtp import MailDeliveryError
 from web import create_app
+from web.core.logs import CURRENT_JOB, configure_logging
 from web.core.outbox import MAIL_QUEUE
 from web.embedded_redis import PR_SET_PDEATHSIG, die_with_parent
 from web.extensions import db, redis_store
+from web.settings import Settings, load_or_exit
 
 MAINTENANCE_QUEUE = "maintenance"
 EXPIRE_EVERY_SECONDS = 15 * 60
 RECONCILE_EVERY_SECONDS = 5 * 60
 # Who enqueued a maintenance job's run for a tick (tick = Unix time // the job's interval).
 CRON_CLAIM_KEY = "espace-pro:cron:{name}:{tick}"
-# Every line of a job starts with its job id and the id of the request that enqueued it.
-LOG_FORMAT = "%(asctime)s %(levelname)-7s %(job_context)s%(message)s"
 log = logging.getLogger("espace_pro.worker")
-CURRENT_JOB: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
-    "current_job", default=None
-)
-# RQ's own INFO lines for each job (taken, completed, OK, result kept): the outcome line
-# below says it once. Its warnings and errors, and its start-up lines, stay.
-RQ_JOB_CHATTER = ("Worker %s: %s: %s", "Successfully completed", "Worker %s: job %s result")
-
-
-class JobContext(logging.Filter):
-    """Give each record `job_context` ("[outbox-12 req 3f2a…] " during a job, else "")."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if (
-            record.name == "rq.worker"
-            and record.levelno < logging.WARNING
-            and str(record.msg).startswith(RQ_JOB_CHATTER)
-        ):
-            return False
-        current = CURRENT_JOB.get()
-        record.job_id, record.request_id = current or ("-", "-")
-        record.job_context = f"[{current[0]} req {current[1]}] " if current else ""
-        return True
 
 
 class SessionPerJobWorker(SimpleWorker):
@@ -174,11 +151,13 @@ def schedule(connection) -> DeploymentCron:
     return cron
 
 
-def run_cron(redis_url: str, worker_pid: int) -> None:
+def run_cron(redis_url: str, worker_pid: int, log_level: str, log_format: str) -> None:
     """In a child process: enqueue the maintenance jobs on their schedule (rq cron)."""
     die_with_parent()
     if os.getppid() != worker_pid:  # ~1 s of imports first: the worker may be gone already
         return
+    # A spawned child starts with bare logging: the same lines as its parent's.
+    configure_logging(log_level, log_format)
     import redis
 
     schedule(redis.Redis.from_url(redis_url)).start()
@@ -203,23 +182,22 @@ def no_commit_wait(database_url: str | None) -> dict:
 
 def main() -> int:
     """Build the app once, push its context, and work the queues until stopped."""
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stdout)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(JobContext())
-    if not os.environ.get("REDIS_URL"):
+    settings: Settings = load_or_exit()
+    configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
+    if not settings.REDIS_URL:
         # An embedded Redis of its own would be a queue nobody else sees.
         print(
             "worker.py: set REDIS_URL to the web app's Redis (make run does it for you).",
             file=sys.stderr,
         )
         return 2
-    app = create_app({"AUTO_MIGRATE": False, **no_commit_wait(os.environ.get("DATABASE_URL"))})
+    app = create_app({"AUTO_MIGRATE": False, **no_commit_wait(settings.DATABASE_URL)})
     die_with_the_worker()
     with app.app_context():
         connection = redis_store.connection
         cron = multiprocessing.get_context("spawn").Process(
             target=run_cron,
-            args=(app.config["REDIS_URL"], os.getpid()),
+            args=(app.config["REDIS_URL"], os.getpid(), settings.LOG_LEVEL, settings.LOG_FORMAT),
             daemon=True,
             name="rq-cron",
         )
@@ -228,8 +206,10 @@ def main() -> int:
         # SimpleWorker runs jobs in this process: the app, its DB pool and the SMTP
         # connection are reused from one job to the next instead of forked for each.
         worker = SessionPerJobWorker(queues, connection=connection)
+        log.info("worker %s on queues %s", worker.name, ", ".join(q.name for q in queues))
         try:
-            worker.work(with_scheduler=True, logging_level="INFO")
+            # No logging_level: RQ would set its loggers' level over configure_logging's.
+            worker.work(with_scheduler=True)
         finally:
             cron.terminate()
             cron.join(timeout=10)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
+from collections.abc import Iterator
 
 from flask.testing import FlaskClient
 from stdnum import luhn
 
 from bench.driver import PASSWORD as PASSWORD
 from bench.driver import PROFILE
+from web.core.logs import QUIET_LOGGERS
 
 EMAIL = "helene.lefevre@example.com"
 SECOND_EMAIL = "marc.dupont@example.com"
@@ -167,3 +171,20 @@ def code_from(message) -> str:
 def text_of(mail) -> str:
     """The plain-text part of a received mail."""
     return mail.get_body(preferencelist=("plain",)).get_content()
+
+
+LOGGERS_CONFIGURED = ("", "espace_pro", "espace_pro.access", "gunicorn.error", *QUIET_LOGGERS)
+
+
+@contextlib.contextmanager
+def logging_restored() -> Iterator[None]:
+    """Put back the handlers and levels of every logger configure_logging touches."""
+    loggers = [logging.getLogger(name or None) for name in LOGGERS_CONFIGURED]
+    saved = [(logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
+    try:
+        yield
+    finally:
+        for logger, (handlers, level, propagate) in zip(loggers, saved, strict=True):
+            logger.handlers[:] = handlers
+            logger.propagate = propagate
+            logger.setLevel(level)  # also clears the loggers' cached levels

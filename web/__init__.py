@@ -21,15 +21,26 @@ from web.extensions import (
     redis_store,
 )
 from web.redis_client import CLIENT_TIMEOUTS
+from web.settings import SettingsError, exit_with
 
 # pg_advisory_lock key held while migrating (any constant: "espace-pro migrate").
 MIGRATION_LOCK = 0x6573_7061_6365_6D69
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app from the environment, then apply the given overrides."""
+    """Build the app from the environment, then apply the given overrides.
+
+    A bad environment variable raises SettingsError (a RuntimeError); without overrides
+    (gunicorn's `web:create_app()`, `flask --app web …`) the process is starting from the
+    environment alone, so it prints one line per bad variable and exits 2 instead.
+    """
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
-    app.config.from_mapping(settings.from_environment(app.instance_path))
+    try:
+        app.config.from_mapping(settings.from_environment(app.instance_path))
+    except SettingsError as error:
+        if config is not None:
+            raise
+        exit_with(error)
     if config:
         app.config.from_mapping(config)
     configure_secret_key(app)

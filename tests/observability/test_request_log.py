@@ -11,15 +11,17 @@ from collections.abc import Iterator
 import pytest
 
 from tests.activation.helpers import EMAIL, activate, activated_number
-from tests.support import PASSWORD, code_from
+from tests.support import PASSWORD, code_from, logging_restored
+from web.core.logs import TextFormatter, configure_logging
 from web.core.request_log import REQUEST_ID_HEADER
 from web.domain.masking import mask_email
-from worker import LOG_FORMAT, JobContext
 
 ACCESS_LINE = re.compile(
     r"(?P<id>[A-Za-z0-9-]{8,64}) (?P<method>[A-Z]+) (?P<path>\S+) (?P<status>\d{3}) "
     r"(?P<ms>\d+\.\d)ms"
 )
+
+JOB_LINE = re.compile(r"\[\S+ req \S+\] (?P<message>.*)$")
 
 
 def parsed(record: logging.LogRecord) -> dict:
@@ -94,12 +96,11 @@ def test_a_decoded_line_break_in_the_path_cannot_forge_a_log_line(client, access
 
 @pytest.fixture
 def worker_console(caplog: pytest.LogCaptureFixture) -> Iterator[io.StringIO]:
-    """The worker's console as worker.py's main() prints it (format and filter), for the
-    records of this test (RQ's included: they reach the root logger)."""
+    """The worker's console as worker.py's main() prints it (web/core/logs.py's text
+    format), for the records of this test (RQ's included: they reach the root logger)."""
     console = io.StringIO()
     handler = logging.StreamHandler(console)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    handler.addFilter(JobContext())
+    handler.setFormatter(TextFormatter())
     root = logging.getLogger()
     root.addHandler(handler)
     caplog.set_level(logging.INFO, logger="espace_pro.worker")
@@ -144,7 +145,7 @@ def test_an_smtp_failure_is_one_line_and_one_outcome_without_a_traceback(
 
     lines = worker_console.getvalue().splitlines()
     masked = mask_email(EMAIL)
-    assert [line.split("] ", 1)[1] for line in lines if "] " in line] == [
+    assert [job_message(line) for line in lines if JOB_LINE.search(line)] == [
         f"activation_code to {masked} failed (SMTP refused the mail (ConnectionRefusedError)); "
         "retry 1/5 in 30s",
         line_outcome(lines),
@@ -155,18 +156,25 @@ def test_an_smtp_failure_is_one_line_and_one_outcome_without_a_traceback(
 
 
 def line_outcome(lines: list[str]) -> str:
-    (outcome,) = [line.split("] ", 1)[1] for line in lines if "send_activation_code:" in line]
+    (outcome,) = [job_message(line) for line in lines if "send_activation_code:" in line]
     return outcome
 
 
-def test_the_worker_console_drops_rqs_per_job_chatter_but_keeps_its_warnings():
-    context = JobContext()
+def job_message(line: str) -> str:
+    """The message of a line written during a job (after its `[job req id] `)."""
+    return JOB_LINE.search(line).group("message")
 
-    def record(msg: str, level: int = logging.INFO) -> logging.LogRecord:
-        return logging.LogRecord("rq.worker", level, __file__, 1, msg, (), None)
 
-    assert not context.filter(record("Worker %s: %s: %s (%s)"))
-    assert not context.filter(record("Successfully completed %s job in %ss on worker %s"))
-    assert not context.filter(record("Worker %s: job %s result is kept for %s seconds"))
-    assert context.filter(record("Worker %s: started with PID %d, version %s"))
-    assert context.filter(record("Worker %s: job %s failed (%s)", logging.WARNING))
+def test_rqs_loggers_are_quieted_by_level_not_by_their_wording():
+    with logging_restored():
+        configure_logging("INFO", "text", io.StringIO())
+        assert not logging.getLogger("rq.worker").isEnabledFor(logging.INFO)
+        assert logging.getLogger("rq.worker").isEnabledFor(logging.WARNING)
+        assert logging.getLogger("rq.cron").getEffectiveLevel() == logging.WARNING
+        assert logging.getLogger("espace_pro.worker").isEnabledFor(logging.INFO)
+
+        configure_logging("DEBUG", "text", io.StringIO())
+        assert logging.getLogger("rq.worker").isEnabledFor(logging.DEBUG)
+
+        configure_logging("ERROR", "text", io.StringIO())
+        assert not logging.getLogger("rq.worker").isEnabledFor(logging.WARNING)

@@ -9,6 +9,7 @@ from typing import NoReturn
 
 import click
 import redis
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -23,6 +24,7 @@ from web.extensions import db
 from web.models import MailOutbox, Registration
 from web.ops import queues, report, report_text
 from web.ops.output import emit, json_option
+from web.settings import MASK, Settings, is_secret, read_settings, shown_value
 
 SINCE_PATTERN = re.compile(r"^(\d{1,4})([dh])$")
 MAX_WINDOW = timedelta(days=366)
@@ -192,3 +194,37 @@ def stats(window: timedelta, as_json: bool) -> None:
     A failed mail is one whose SMTP retries ran out (not one the daily cap held back).
     """
     emit(report.stats(window), as_json, report_text.stats)
+
+
+# Settings the app keeps under another name, or completes (the embedded database's path).
+CONFIG_KEYS = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
+
+
+def effective_settings() -> dict:
+    """Each environment variable's value as this app runs it (default, or as completed),
+    secrets and URL passwords masked."""
+    from_environment = read_settings()
+    shown = {}
+    for name in Settings.model_fields:
+        key = CONFIG_KEYS.get(name, name)
+        value = (
+            current_app.config[key]
+            if key in current_app.config
+            else getattr(from_environment, name)
+        )
+        if value is None or isinstance(value, (bool, int)) and not is_secret(name):
+            shown[name] = value
+        else:
+            shown[name] = MASK if is_secret(name) else shown_value(name, value)
+    return shown
+
+
+@ops.command("config", short_help="The effective settings, secrets masked.")
+@json_option
+def config(as_json: bool) -> None:
+    """Every setting as the app runs it (NAME=value), SECRET_KEY, tokens and passwords masked."""
+    emit(
+        effective_settings(),
+        as_json,
+        lambda doc: "\n".join(f"{name}={shown_value(name, value)}" for name, value in doc.items()),
+    )
