@@ -43,9 +43,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         exit_with(error)
     if config:
         app.config.from_mapping(config)
-    configure_secret_key(app)
-    register_request_log(app)
-    register_security(app)
+    try:
+        configure_secret_key(app)
+        register_request_log(app)
+        register_security(app)
+    except SettingsError as error:
+        if config is not None:
+            raise
+        exit_with(error)
     register_request_rules(app)
     register_extensions(app)
     register_mail_jobs(app)
@@ -64,7 +69,7 @@ def configure_secret_key(app: Flask) -> None:
     if app.config.get("SECRET_KEY"):
         return
     if app.config["APP_ENV"] == "production":
-        raise RuntimeError("SECRET_KEY must be set in production (refusing the default key).")
+        raise SettingsError(["SECRET_KEY must be set in production (refusing the default key)."])
     app.config["SECRET_KEY"] = settings.instance_secret_key(app.instance_path)
 
 

@@ -69,9 +69,7 @@ def from_environment(instance_path: str) -> dict:
         "PUBLIC_URL": env.PUBLIC_URL or f"http://127.0.0.1:{env.PORT}",
         # The help address the landing page gives (none shown when unset).
         "CONTACT_EMAIL": env.CONTACT_EMAIL,
-        "AUTO_MIGRATE": (
-            env.AUTO_MIGRATE if env.AUTO_MIGRATE is not None else env.APP_ENV != "production"
-        ),
+        "AUTO_MIGRATE": env.AUTO_MIGRATE,
         "DRAFT_IDLE_SECONDS": env.DRAFT_IDLE_SECONDS,
         "PASSWORD_POLICY": env.PASSWORD_POLICY,
         "ARGON2_MEMORY_KIB": env.ARGON2_MEMORY_KIB,

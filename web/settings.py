@@ -18,7 +18,7 @@ from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
 
 from limits import parse_many
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -109,6 +109,12 @@ class Settings(BaseSettings):
     PROXY_FIX_X_HOST: int = _count(0, 1)
     LOG_LEVEL: str = Field("INFO", examples=["WARNING"])
     LOG_FORMAT: Literal["text", "json"] = Field("text", examples=["json"])
+
+    @model_validator(mode="after")
+    def _migrate_by_default_outside_production(self) -> Settings:
+        if self.AUTO_MIGRATE is None:
+            self.AUTO_MIGRATE = self.APP_ENV != "production"
+        return self
 
     @field_validator("MAIL_USE_TLS", "MAIL_USE_SSL", "AUTO_MIGRATE", "COOKIE_SECURE", mode="before")
     @classmethod
@@ -256,8 +262,20 @@ def exit_with(error: SettingsError) -> NoReturn:
 
 
 def load_or_exit() -> Settings:
-    """At process start: the checked settings, or one line per bad variable and exit 2."""
+    """At process start: the checked settings, or one line per bad variable and exit 2
+    (in production, the refusals too: a weak SECRET_KEY, debug on, the test mailbox)."""
     try:
-        return read_settings()
+        settings = read_settings()
+        if settings.APP_ENV == "production":
+            from flask.helpers import get_debug_flag
+
+            from web.core.security import refusals
+
+            problems = refusals(settings.model_dump(), debug=get_debug_flag())
+            if problems:
+                raise SettingsError(
+                    [f"Refusing to start in production. {problem}" for problem in problems]
+                )
+        return settings
     except SettingsError as error:
         exit_with(error)

@@ -74,6 +74,28 @@ def test_a_bad_variable_stops_each_entry_point_with_one_line_and_exit_2(
     assert not (tmp_path / "instance" / "espace-pro.db").exists()
 
 
+@pytest.mark.parametrize("entry_point", ["worker", "flask-ops", "gunicorn"])
+def test_a_weak_secret_in_production_stops_the_process_with_one_line_and_exit_2(
+    entry_point, tmp_path
+):
+    done = subprocess.run(  # noqa: S603 - this interpreter's tools, fixed arguments
+        ENTRY_POINTS[entry_point],
+        cwd=PROJECT_ROOT,
+        env=clean_environment(
+            tmp_path, APP_ENV="production", SECRET_KEY="dev", REDIS_URL="redis://127.0.0.1:1/0"
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("Refusing to start in production. SECRET_KEY is too weak"), line
+
+
 def test_the_worker_writes_json_lines_when_log_format_is_json(redis_url, tmp_path):
     env = clean_environment(
         tmp_path,

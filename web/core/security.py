@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask, Response, request, session
 from flask.helpers import get_debug_flag
@@ -48,8 +50,14 @@ def register(app: Flask) -> None:
 
 def production_problems(app: Flask) -> list[str]:
     """What makes this configuration unsafe to serve in production, one sentence each."""
+    return refusals(app.config, debug=app.debug or get_debug_flag())
+
+
+def refusals(config: Mapping[str, Any], debug: bool) -> list[str]:
+    """The production refusals of a configuration (an app's, or the settings a process
+    starts with: gunicorn's master checks them before any worker starts)."""
     problems = []
-    secret = app.config.get("SECRET_KEY") or ""
+    secret = config.get("SECRET_KEY") or ""
     if (
         len(secret) < MIN_SECRET_LENGTH
         or len(set(secret)) < MIN_SECRET_DISTINCT_CHARACTERS
@@ -59,20 +67,23 @@ def production_problems(app: Flask) -> list[str]:
             f"SECRET_KEY is too weak: use at least {MIN_SECRET_LENGTH} random characters, "
             'e.g. python -c "import secrets; print(secrets.token_urlsafe(48))".'
         )
-    if app.debug or get_debug_flag():
+    if debug:
         problems.append("FLASK_DEBUG (DEBUG) must be off: the debugger runs any code sent to it.")
-    if app.config.get("DEV_MAILBOX_DIR"):
+    if config.get("DEV_MAILBOX_DIR"):
         problems.append("DEV_MAILBOX_DIR must be unset: the test mailbox is for development.")
     return problems
 
 
 def check_production_settings(app: Flask) -> None:
-    """In production, refuse to start with a weak secret, debug on or the test mailbox."""
+    """In production, refuse to start with a weak secret, debug on or the test mailbox:
+    one line each (a process starting from its environment prints them and exits 2)."""
     if app.config["APP_ENV"] != "production":
         return
     problems = production_problems(app)
     if problems:
-        raise RuntimeError("Refusing to start in production. " + " ".join(problems))
+        from web.settings import SettingsError
+
+        raise SettingsError([f"Refusing to start in production. {problem}" for problem in problems])
 
 
 def configure_session_cookie(app: Flask) -> None:
