@@ -3,6 +3,8 @@ wheel's metadata (what an installed copy, the image's, reads back), atop the cha
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.ops.helpers import Console
 from web.core import version
 
@@ -46,3 +48,19 @@ def _raise(error: type[Exception]):
         raise error(name)
 
     return fail
+
+
+def test_the_compose_stack_builds_and_runs_that_version(pyproject):
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    compose = yaml.safe_load((root / "docker-compose.yml").read_text())
+    wanted = pyproject["project"]["version"]
+    app = compose["x-app"]
+    assert app["build"]["args"]["VERSION"] == wanted
+    tags = {
+        name: service["image"]
+        for name, service in compose["services"].items()
+        if service.get("image", "").startswith("espace-pro:")
+    }
+    assert tags and set(tags.values()) == {f"espace-pro:{wanted}"}, tags
