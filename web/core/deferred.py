@@ -30,8 +30,9 @@ from web.models import utcnow
 
 log = logging.getLogger("espace_pro.worker")
 DEFERRED_JOB_TIMEOUT = 60
-# A request that waited longer than this in the queue is dropped rather than acted on late.
-MAX_AGE_SECONDS = 3600
+# A request that waited longer than this in the queue (a worker down for days) is dropped
+# rather than acted on so late; anything shorter is still worth its mail.
+MAX_AGE_SECONDS = 2 * 24 * 3600
 Handler = Callable[..., None]
 _HANDLERS: dict[str, Handler] = {}
 
