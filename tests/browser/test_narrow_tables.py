@@ -84,9 +84,10 @@ def test_the_space_tables_read_as_cards_at_320_px(page: Page, live_stack: LiveSt
     service = page.locator(".service").first
     service.get_by_role("radio").first.check()
     service.get_by_role("button").click()
-    page.locator(".service").first.get_by_role("button", name="Retirer").click()
+    page.locator(".service").first.get_by_role("link", name="Retirer").click()
+    page.get_by_role("button", name="Confirmer le retrait").click()  # « Retirer » asks first
     expect(page.get_by_role("table")).to_be_visible()
-    dossier_url = page.url
+    dossier_url = page.url.split("#")[0]
 
     page.set_viewport_size(NARROW)
     page.goto(live_stack.url("/espace/dossiers/importer"))
