@@ -90,9 +90,9 @@ def interpolate(value: str, supplied: dict[str, str]) -> str:
 
     def substitute(match: re.Match) -> str:
         name, op, arg = match.group("name", "op", "arg")
-        if name in supplied:
+        if supplied.get(name) or (name in supplied and op is None):
             return supplied[name]
-        if op == "-":
+        if op == "-":  # `${NAME:-default}`: unset or empty alike take the default
             return arg
         raise AssertionError(f"docker-compose.yml needs ${{{name}}}: the test must supply it")
 
@@ -608,3 +608,21 @@ def test_compose_stack_walks_a_sign_up_over_https_through_caddy(
         stack.kill_all()
         if not ok:
             print(stack.logs())  # pytest shows it under "Captured stdout call"
+
+
+def test_the_dev_profile_alone_points_the_mail_at_mailpit():
+    services = compose_services()
+    assert services["mailpit"]["profiles"] == ["dev"]
+    assert all("profiles" not in service for name, service in services.items() if name != "mailpit")
+    web_env = services["web"]["environment"]
+    # .env.example leaves the relay empty: Mailpit of the dev profile, and nothing else.
+    unset = env_example()
+    assert unset["MAIL_SERVER"] == "" and unset["MAIL_PORT"] == ""
+    assert interpolate(str(web_env["MAIL_SERVER"]), unset) == "mailpit"
+    assert interpolate(str(web_env["MAIL_PORT"]), unset) == "1025"
+    # A relay set in .env wins over the default.
+    relay = unset | {"MAIL_SERVER": "smtp.example.com", "MAIL_PORT": "587"}
+    assert interpolate(str(web_env["MAIL_SERVER"]), relay) == "smtp.example.com"
+    assert interpolate(str(web_env["MAIL_PORT"]), relay) == "587"
+    # Mailpit's inbox (every code) is published on this machine only.
+    assert services["mailpit"]["ports"] == ["127.0.0.1:8025:8025"]
