@@ -120,6 +120,15 @@ def test_a_forgotten_password_does_the_same_work_for_any_address(
     compare(app, redis_client, mail_queue, post, EMAIL, UNKNOWN)
 
 
+def test_asking_an_unlock_link_does_the_same_work_for_any_address(
+    app, spaces, redis_client, mail_queue
+):
+    def post(client, address):
+        return post_form(client, "/recuperation/deblocage", {"email": address})
+
+    compare(app, redis_client, mail_queue, post, EMAIL, UNKNOWN, PENDING)
+
+
 def test_a_failed_login_does_the_same_work_for_any_address(app, spaces, redis_client, mail_queue):
     def post(client, address):
         return post_form(

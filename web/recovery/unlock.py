@@ -3,10 +3,14 @@ strangers' failures closed to unknown devices, and their browser becomes a trust
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from web.core import audit, login_throttle
+from web.core.deferred import defer, deferred
+from web.core.expired_forms import keeps_on_expiry
 from web.core.forms import AddressForm
 from web.core.limits import RECOVERY, RECOVERY_IP, by_ip, by_typed_address
 from web.core.notices import notify
@@ -35,29 +39,36 @@ def _may_mail(registration_id: int) -> bool:
 
 
 @bp.route("/deblocage", methods=["GET", "POST"])
+@keeps_on_expiry(AddressForm)
 @limiter.limit(RECOVERY, methods=["POST"], key_func=by_typed_address)
 @limiter.limit(RECOVERY_IP, methods=["POST"], key_func=by_ip)
 def unlock_request():
     """The address: if its space is closed to unknown devices, an unlock link is mailed."""
     form = AddressForm()
     if form.validate_on_submit():
-        email = form.normalised_email
-        registration = active_subscriber(email)
-        # Same page whatever the address; a mail only when there is something to unlock
-        # (the daily cap bounds what strangers can cause).
-        if (
-            registration is not None
-            and login_throttle.is_throttled(registration.email)
-            and _may_mail(registration.id)
-        ):
-            audit.record(registration.id, "unlock_requested")
-            db.session.commit()
-            notify(registration, MailKind.UNLOCK_LINK)
-        return render_template("recovery/unlock_sent.html", email=email)
+        # Same page and same work whatever the address: the worker decides.
+        defer("unlock_request", email=form.normalised_email)
+        return render_template("recovery/unlock_sent.html", email=form.normalised_email)
     return render_template("recovery/unlock_request.html", form=form)
 
 
+@deferred("unlock_request")
+def send_unlock_link(email: str, ip: str | None, at: datetime) -> None:
+    """In the worker: a link only when there is something to unlock (the daily cap bounds
+    what strangers can cause)."""
+    registration = active_subscriber(email)
+    if (
+        registration is not None
+        and login_throttle.is_throttled(registration.email)
+        and _may_mail(registration.id)
+    ):
+        audit.record(registration.id, "unlock_requested", ip=ip, at=at)
+        db.session.commit()
+        notify(registration, MailKind.UNLOCK_LINK)
+
+
 @bp.route("/deblocage/lien", methods=["GET", "POST"])
+@keeps_on_expiry()  # its only field is the link's token: never written back
 def unlock():
     """The mailed link: a button spends it (mail scanners that open links spend nothing)."""
     form = UnlockForm()
