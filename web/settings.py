@@ -28,6 +28,18 @@ EXIT_BAD_SETTINGS = 2
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
+# The rate limits (web/core/limits.py reads each at request time).
+LIMIT_SETTINGS = (
+    "RATELIMIT_CONFIRM_IP",
+    "RATELIMIT_RESEND",
+    "RATELIMIT_RESEND_IP",
+    "RATELIMIT_ACTIVATION",
+    "RATELIMIT_ACTIVATION_IP",
+    "RATELIMIT_LOGIN_IP",
+    "RATELIMIT_RECOVERY",
+    "RATELIMIT_RECOVERY_IP",
+    "RATELIMIT_ADDRESS_CHANGE",
+)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MASK = "****"
 # Names whose value is a secret: never printed, whether by `ops config` or an error line.
@@ -128,17 +140,7 @@ class Settings(BaseSettings):
             return False
         raise ValueError("is not a yes/no value (1, true, yes, on or 0, false, no, off)")
 
-    @field_validator(
-        "RATELIMIT_CONFIRM_IP",
-        "RATELIMIT_RESEND",
-        "RATELIMIT_RESEND_IP",
-        "RATELIMIT_ACTIVATION",
-        "RATELIMIT_ACTIVATION_IP",
-        "RATELIMIT_LOGIN_IP",
-        "RATELIMIT_RECOVERY",
-        "RATELIMIT_RECOVERY_IP",
-        "RATELIMIT_ADDRESS_CHANGE",
-    )
+    @field_validator(*LIMIT_SETTINGS)
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         try:

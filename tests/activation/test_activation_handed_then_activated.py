@@ -19,11 +19,7 @@ def test_a_retry_after_the_hand_off_records_the_mail_as_sent(
     # What the dead worker left: SMTP's hand-off mark, no bookkeeping; then the person
     # activated with the code it had mailed.
     redis_client.set(HANDED_KEY.format(row.id), 1)
-    with app.app_context():
-        db.session.execute(
-            update(Registration).values(state=RegistrationState.ACTIVE, subscriber_number="1")
-        )
-        db.session.commit()
+    activated_meanwhile(app)
 
     run_worker()
 
@@ -37,11 +33,7 @@ def test_a_mail_never_handed_is_still_dropped_as_obsolete(
     app, client, outbox_rows, run_worker, outbox
 ):
     WizardActions(client).complete()
-    with app.app_context():
-        db.session.execute(
-            update(Registration).values(state=RegistrationState.ACTIVE, subscriber_number="1")
-        )
-        db.session.commit()
+    activated_meanwhile(app)
 
     run_worker()
 
@@ -49,3 +41,12 @@ def test_a_mail_never_handed_is_still_dropped_as_obsolete(
     assert row.sent_at is None
     assert row.last_error == "obsolete: the registration is no longer pending"
     assert outbox == []
+
+
+def activated_meanwhile(app) -> None:
+    """The person activated with the mailed code before the worker's retry ran."""
+    with app.app_context():
+        db.session.execute(
+            update(Registration).values(state=RegistrationState.ACTIVE, subscriber_number="1")
+        )
+        db.session.commit()

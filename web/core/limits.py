@@ -25,6 +25,7 @@ from wtforms.validators import ValidationError
 from web.core.forms import normalised_email
 from web.core.secrets.fingerprint import address_fingerprint
 from web.domain.clock import PARIS
+from web.settings import LIMIT_SETTINGS
 
 
 def configured(name: str) -> Callable[[], str]:
@@ -32,17 +33,6 @@ def configured(name: str) -> Callable[[], str]:
     return lambda: current_app.config[name]
 
 
-LIMIT_SETTINGS = (
-    "RATELIMIT_CONFIRM_IP",
-    "RATELIMIT_RESEND",
-    "RATELIMIT_RESEND_IP",
-    "RATELIMIT_ACTIVATION",
-    "RATELIMIT_ACTIVATION_IP",
-    "RATELIMIT_LOGIN_IP",
-    "RATELIMIT_RECOVERY",
-    "RATELIMIT_RECOVERY_IP",
-    "RATELIMIT_ADDRESS_CHANGE",
-)
 CONFIRM_IP = configured("RATELIMIT_CONFIRM_IP")
 RESEND = configured("RATELIMIT_RESEND")
 RESEND_IP = configured("RATELIMIT_RESEND_IP")
