@@ -22,10 +22,10 @@ def rollback_fails_once(monkeypatch) -> dict:
     failed = {"count": 0}
 
     def close(self):
+        real_close(self)  # the connection goes back: only the error is injected
         if not failed["count"]:
             failed["count"] += 1
             raise OperationalError("ROLLBACK", {}, Exception("server closed the connection"))
-        return real_close(self)
 
     monkeypatch.setattr(Session, "close", close)
     return failed

@@ -35,6 +35,12 @@ def register(app: Flask) -> None:
             db.session.remove()
         except Exception:  # noqa: BLE001 - a lost connection at the very end: nothing to undo
             log.warning("database session discarded: its connection failed at the end")
+            try:
+                # Close its connections for good rather than return them to the pool: one
+                # still open would keep its transaction, and its locks, until it timed out.
+                db.session.invalidate()
+            except Exception:  # noqa: BLE001 - already as dead as it can be
+                log.warning("database session's connection could not be invalidated")
             db.session.registry.clear()
 
     app.wsgi_app = SafetyNet(app, app.wsgi_app)
