@@ -71,6 +71,6 @@ HEALTH=$(python -c "import urllib.request; print(urllib.request.urlopen('http://
 status=0
 timeout --signal=TERM 6 python worker.py >"$WORK/worker.log" 2>&1 || status=$?
 [ "$status" = 124 ] || { cat "$WORK/worker.log" >&2; exit 1; }
-grep -q "Worker .* started" "$WORK/worker.log" || { cat "$WORK/worker.log" >&2; exit 1; }
+grep -q "worker .* on queues mail, maintenance" "$WORK/worker.log" || { cat "$WORK/worker.log" >&2; exit 1; }
 rq-dashboard --help >/dev/null
 echo "image rehearsal: $VERSION serves /healthz from its wheels, without the dev extra"
