@@ -79,14 +79,15 @@ EOF
 )
 base="http://127.0.0.1:${port}"
 
-# The request limits (RATELIMIT_* in web/config.py) would answer most attack requests with
+# The request limits (RATELIMIT_* in web/settings.py) would answer most attack requests with
 # a 429 page, so the payloads would never reach the views: raised for the scan only (the
 # test suite checks the limits themselves). The login throttle and the code's five-attempt
 # burn stay as they are.
 limits=()
-for name in $(grep -o 'env("RATELIMIT_[A-Z_]*"' web/config.py | grep -o 'RATELIMIT_[A-Z_]*'); do
+for name in $(grep -o '"RATELIMIT_[A-Z_]*"' web/settings.py | grep -o 'RATELIMIT_[A-Z_]*' | sort -u); do
   limits+=("$name=100000 per hour")
 done
+[ "${#limits[@]}" -ge 9 ] || { echo "wapiti scan: found ${#limits[@]} RATELIMIT_* settings" >&2; exit 1; }
 
 echo "wapiti scan: starting the embedded stack on $base (instance $work/instance)"
 env -u REDIS_URL -u DATABASE_URL -u MAIL_SERVER -u DEV_MAILBOX_DIR -u SECRET_KEY \
