@@ -170,7 +170,7 @@ def test_a_wrong_code_is_refused_then_the_fifth_cancels_the_request(
     assert stored(app, subscriber_id).email == EMAIL
     # The request is gone: even the right code no longer works.
     ask(space, new="autre@example.com")
-    assert "Ce code n'est plus valable" not in field_error(page(confirm(space, code)), "code")
+    assert "Ce code est incorrect." in field_error(page(confirm(space, code)), "code")
     assert stored(app, subscriber_id).email == EMAIL
 
 
