@@ -413,7 +413,6 @@ def _use_recovery_code(registration: Registration, code: str) -> bool:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        db.session.rollback()
         return False
     audit.record(registration.id, "recovery_code_used")
     notify(registration, MailKind.RECOVERY_CODE_USED)  # commits the spent code with it
