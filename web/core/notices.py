@@ -20,7 +20,8 @@ from web.models import MailKind, Registration
 class Notice:
     """A notice's subject, whether anyone may cause it (then within the daily cap), and for
     a security notice the history event it reports and the sentence that says what changed
-    (with %(moment)s and, for an address change, %(address)s: the event's masked detail)."""
+    (with %(moment)s and, for an address change, %(address)s: the event's masked detail; for
+    a passkey, %(address)s is its name, the event's detail)."""
 
     subject: str
     capped: bool
