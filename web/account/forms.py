@@ -16,6 +16,7 @@ from web.core.forms import (
     code_field,
     normalised_email,
     required,
+    second_step_code_field,
     too_long,
 )
 from web.core.i18n import translate
@@ -94,3 +95,25 @@ class AddressCodeForm(FlaskForm):
         missing=_l("Saisissez le code reçu à la nouvelle adresse."),
         wrong_shape=_l("Le code comporte 12 lettres et chiffres (exemple : ABCD-EF12-3456)."),
     )
+
+
+class TwoStepLoginForm(FlaskForm):
+    """The login's second page: a code of the app, or a recovery code."""
+
+    code = second_step_code_field(_l("Code à 6 chiffres de votre application"))
+
+
+class TwoStepEnrolForm(FlaskForm):
+    """Confirm the app's enrolment with one of its current codes."""
+
+    code = second_step_code_field(_l("Code à 6 chiffres affiché par l'application"))
+
+
+class TwoStepDisableForm(CurrentPasswordMixin, FlaskForm):
+    """Turn the app off: the current password and a current code (or a recovery code)."""
+
+    code = second_step_code_field(_l("Code de l'application ou code de secours"))
+
+
+class RecoveryCodesForm(CurrentPasswordMixin, FlaskForm):
+    """Make a new set of recovery codes (the current password required)."""

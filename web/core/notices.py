@@ -20,7 +20,8 @@ from web.models import MailKind, Registration
 class Notice:
     """A notice's subject, whether anyone may cause it (then within the daily cap), and for
     a security notice the history event it reports and the sentence that says what changed
-    (with %(moment)s and, for an address change, %(address)s: the event's masked detail)."""
+    (with %(moment)s and, for an address change, %(address)s: the event's masked detail; for
+    a passkey, %(address)s is its name, the event's detail)."""
 
     subject: str
     capped: bool
@@ -87,6 +88,75 @@ NOTICES = {
             "Le %(moment)s (heure de Paris), l'adresse de connexion de votre espace abonné "
             "espace-pro a été remplacée par %(address)s. Cette adresse-ci ne permet plus de "
             "vous connecter, et vos autres sessions ont été fermées."
+        ),
+    ),
+    MailKind.TWO_STEP_ENABLED: Notice(
+        _l("La double authentification est activée sur votre espace espace-pro"),
+        False,
+        "two_step_enabled",
+        _l(
+            "La double authentification par application d'authentification a été activée sur "
+            "votre espace abonné espace-pro le %(moment)s (heure de Paris) : chaque connexion "
+            "demande désormais, après le mot de passe, un code de l'application."
+        ),
+    ),
+    MailKind.TWO_STEP_DISABLED: Notice(
+        _l("La double authentification est désactivée sur votre espace espace-pro"),
+        False,
+        "two_step_disabled",
+        _l(
+            "La double authentification par application d'authentification a été désactivée "
+            "sur votre espace abonné espace-pro le %(moment)s (heure de Paris)."
+        ),
+    ),
+    MailKind.RECOVERY_CODES_RENEWED: Notice(
+        _l("Nouveaux codes de secours pour votre espace espace-pro"),
+        False,
+        "recovery_codes_renewed",
+        _l(
+            "Une nouvelle série de codes de secours a été créée pour votre espace abonné "
+            "espace-pro le %(moment)s (heure de Paris) ; les codes précédents ne sont plus "
+            "valables."
+        ),
+    ),
+    MailKind.RECOVERY_CODE_USED: Notice(
+        _l("Un code de secours de votre espace espace-pro a été utilisé"),
+        False,
+        "recovery_code_used",
+        _l(
+            "Un code de secours de votre espace abonné espace-pro a été utilisé le %(moment)s "
+            "(heure de Paris) à la place du code de l'application d'authentification. Il ne "
+            "servira plus."
+        ),
+    ),
+    MailKind.PASSKEY_ADDED: Notice(
+        _l("Une clé d'accès a été ajoutée à votre espace espace-pro"),
+        False,
+        "passkey_added",
+        _l(
+            "Une clé d'accès (%(address)s) a été ajoutée à votre espace abonné espace-pro le "
+            "%(moment)s (heure de Paris) : elle permet de passer la deuxième étape de la "
+            "connexion."
+        ),
+    ),
+    MailKind.PASSKEY_REMOVED: Notice(
+        _l("Une clé d'accès a été retirée de votre espace espace-pro"),
+        False,
+        "passkey_removed",
+        _l(
+            "La clé d'accès %(address)s a été retirée de votre espace abonné espace-pro le "
+            "%(moment)s (heure de Paris)."
+        ),
+    ),
+    MailKind.TWO_STEP_RESET: Notice(
+        _l("La double authentification de votre espace espace-pro a été réinitialisée"),
+        False,
+        "two_step_reset",
+        _l(
+            "À votre demande, notre équipe a désactivé la double authentification de votre "
+            "espace abonné espace-pro le %(moment)s (heure de Paris) : application "
+            "d'authentification, codes de secours et clés d'accès. Connectez-vous avec votre "
+            "mot de passe et activez-la de nouveau depuis « Sécurité »."
         ),
     ),
     # Anyone who knows an address (and a number) may ask for these.
