@@ -117,6 +117,48 @@ def send_email_changed(registration_id: int) -> str:
     return _security_notice(registration_id, MailKind.EMAIL_CHANGED)
 
 
+@mail_job(MailKind.TWO_STEP_ENABLED)
+def send_two_step_enabled(registration_id: int) -> str:
+    """Tell the subscriber the authenticator app was turned on."""
+    return _security_notice(registration_id, MailKind.TWO_STEP_ENABLED)
+
+
+@mail_job(MailKind.TWO_STEP_DISABLED)
+def send_two_step_disabled(registration_id: int) -> str:
+    """Tell the subscriber the authenticator app was turned off."""
+    return _security_notice(registration_id, MailKind.TWO_STEP_DISABLED)
+
+
+@mail_job(MailKind.RECOVERY_CODES_RENEWED)
+def send_recovery_codes_renewed(registration_id: int) -> str:
+    """Tell the subscriber a new set of recovery codes replaced the old one."""
+    return _security_notice(registration_id, MailKind.RECOVERY_CODES_RENEWED)
+
+
+@mail_job(MailKind.RECOVERY_CODE_USED)
+def send_recovery_code_used(registration_id: int) -> str:
+    """Tell the subscriber one of their recovery codes was spent."""
+    return _security_notice(registration_id, MailKind.RECOVERY_CODE_USED)
+
+
+@mail_job(MailKind.PASSKEY_ADDED)
+def send_passkey_added(registration_id: int) -> str:
+    """Tell the subscriber a passkey was added (its name in the detail)."""
+    return _security_notice(registration_id, MailKind.PASSKEY_ADDED)
+
+
+@mail_job(MailKind.PASSKEY_REMOVED)
+def send_passkey_removed(registration_id: int) -> str:
+    """Tell the subscriber a passkey was removed (its name in the detail)."""
+    return _security_notice(registration_id, MailKind.PASSKEY_REMOVED)
+
+
+@mail_job(MailKind.TWO_STEP_RESET)
+def send_two_step_reset(registration_id: int) -> str:
+    """Tell the subscriber the operator turned the second step off."""
+    return _security_notice(registration_id, MailKind.TWO_STEP_RESET)
+
+
 @mail_job(MailKind.EMAIL_CHANGE_CODE)
 def send_email_change_code(registration_id: int) -> str:
     """Mail the code that proves the new address, while that address is still pending."""

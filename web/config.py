@@ -103,6 +103,7 @@ def from_environment(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": env.SESSION_ABSOLUTE_SECONDS,
         "DOSSIER_WARNING_COUNT": env.DOSSIER_WARNING_COUNT,
         "DOSSIER_LIMIT": env.DOSSIER_LIMIT,
+        "REQUIRE_TWO_STEP": env.REQUIRE_TWO_STEP,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # None: Secure + "__Host-" prefix in production only (web/security.py); 0 turns both off

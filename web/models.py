@@ -89,6 +89,12 @@ class Registration(UserMixin, db.Model):
     subscriber_number: Mapped[str | None] = mapped_column(String(14), unique=True)
     # The language of the mails ("fr", "en"): the sign-up's, then the last login's or switch's.
     preferred_locale: Mapped[str | None] = mapped_column(String(5))
+    # Two-step login, authenticator app (web/core/two_step.py): the TOTP secret sealed with
+    # Fernet (a key derived from SECRET_KEY), never in clear; the last accepted time step
+    # (a code is accepted once); when it was turned on.
+    totp_secret_sealed: Mapped[str | None] = mapped_column(String(255))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    two_step_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     outbox: Mapped[list[MailOutbox]] = relationship(back_populates="registration")
 
@@ -120,6 +126,13 @@ class MailKind(enum.StrEnum):
     EMAIL_CHANGED = "email_changed"
     EMAIL_IN_USE = "email_in_use"
     UNLOCK_LINK = "unlock_link"
+    TWO_STEP_ENABLED = "two_step_enabled"
+    TWO_STEP_DISABLED = "two_step_disabled"
+    RECOVERY_CODES_RENEWED = "recovery_codes_renewed"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REMOVED = "passkey_removed"
+    TWO_STEP_RESET = "two_step_reset"
 
 
 class MailOutbox(db.Model):
@@ -212,6 +225,19 @@ class AuditEvent(db.Model):
     detail: Mapped[str | None] = mapped_column(String(255))
     ip: Mapped[str | None] = mapped_column(String(45))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class RecoveryCode(db.Model):
+    """One of a subscriber's single-use recovery codes, kept only as a keyed hash."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
+    # HMAC-SHA256 (key derived from SECRET_KEY) of the registration id and the normalised code.
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Passkey(db.Model):

@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     SESSION_ABSOLUTE_SECONDS: int = _positive(12 * 3600, 43200)
     DOSSIER_WARNING_COUNT: int = _positive(100, 100)
     DOSSIER_LIMIT: int = _positive(500, 500)
+    # 1: every subscriber turns the second step on at their next login (web/core/two_step.py).
+    REQUIRE_TWO_STEP: bool = Field(False, examples=["1"])
     # None: Secure + "__Host-" prefix in production only (web/core/security.py).
     COOKIE_SECURE: bool | None = Field(None, examples=["0"])
     PROXY_FIX_X_FOR: int = _count(0, 1)

@@ -27,6 +27,13 @@ def test_every_mail_kind_has_its_job_once_mailer_is_imported():
         MailKind.EMAIL_CHANGED: notices.send_email_changed,
         MailKind.EMAIL_IN_USE: notices.send_email_in_use,
         MailKind.UNLOCK_LINK: notices.send_unlock_link,
+        MailKind.TWO_STEP_ENABLED: notices.send_two_step_enabled,
+        MailKind.TWO_STEP_DISABLED: notices.send_two_step_disabled,
+        MailKind.RECOVERY_CODES_RENEWED: notices.send_recovery_codes_renewed,
+        MailKind.RECOVERY_CODE_USED: notices.send_recovery_code_used,
+        MailKind.PASSKEY_ADDED: notices.send_passkey_added,
+        MailKind.PASSKEY_REMOVED: notices.send_passkey_removed,
+        MailKind.TWO_STEP_RESET: notices.send_two_step_reset,
     }
 
 

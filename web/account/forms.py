@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField
+from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from web.core.forms import (
     AddressForm,
     NewPasswordMixin,
+    PlainText,
     address_field,
     answer_field,
     choices,
@@ -94,3 +95,39 @@ class AddressCodeForm(FlaskForm):
         missing=_l("Saisissez le code reçu à la nouvelle adresse."),
         wrong_shape=_l("Le code comporte 12 lettres et chiffres (exemple : ABCD-EF12-3456)."),
     )
+
+
+def second_step_code_field(label: str) -> StringField:
+    """A code of the second step: the app's 6 digits, or a recovery code."""
+    return StringField(
+        label,
+        validators=[required(_l("Saisissez le code.")), too_long(64), PlainText()],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "numeric",
+            "spellcheck": "false",
+            "autocapitalize": "off",
+        },
+    )
+
+
+class TwoStepLoginForm(FlaskForm):
+    """The login's second page: a code of the app, or a recovery code."""
+
+    code = second_step_code_field(_l("Code à 6 chiffres de votre application"))
+
+
+class TwoStepEnrolForm(FlaskForm):
+    """Confirm the app's enrolment with one of its current codes."""
+
+    code = second_step_code_field(_l("Code à 6 chiffres affiché par l'application"))
+
+
+class TwoStepDisableForm(CurrentPasswordMixin, FlaskForm):
+    """Turn the app off: the current password and a current code (or a recovery code)."""
+
+    code = second_step_code_field(_l("Code de l'application ou code de secours"))
+
+
+class RecoveryCodesForm(CurrentPasswordMixin, FlaskForm):
+    """Make a new set of recovery codes (the current password required)."""

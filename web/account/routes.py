@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from web.account.auth import authenticate, check_password
 from web.account.forms import ChangePasswordForm, LoginForm, TrustQuestionForm
-from web.core import activation_receipt, audit, login_throttle, sessions
+from web.core import activation_receipt, audit, login_throttle, sessions, two_step
 from web.core.deferred import defer, deferred
 from web.core.errors import BACKEND_ERRORS
 from web.core.expired_forms import keeps_on_expiry
@@ -106,6 +106,11 @@ def login():
             status, unlock_offer = 429, device is None
         else:
             registration = authenticate(email, form.password.data)
+            if registration is not None and two_step.is_enabled(registration):
+                # The password alone opens nothing: the second step waits (5 minutes).
+                login_throttle.clear_failures(email, device)
+                two_step.begin(registration, device)
+                return redirect(url_for("account.two_step_login"))
             if registration is not None:
                 return _open_space(registration, device)
             login_throttle.record_failure(email, ip, device)
@@ -130,6 +135,16 @@ def _open_space(registration: Registration, device: str | None = None):
     response = redirect(url_for("account.home"))
     trust_device(request, response, registration.email)
     return response
+
+
+def finish_login(registration: Registration, method: str) -> Response:
+    """The second step passed (`method`: "totp", "recovery", "passkey"): the pending state
+    ends, the history records it and the login, and the space opens."""
+    device = two_step.pending_device()
+    two_step.clear_pending()
+    two_step.clear_failures(registration)
+    audit.record(registration.id, "two_step_passed", detail=method)
+    return _open_space(registration, device)
 
 
 def _record_failed_login(email: str) -> None:
@@ -298,4 +313,4 @@ def space_settings():
 
 # The login-address change and « Sessions actives » have their own modules; importing them
 # adds their routes to `bp`.
-from web.account import active_sessions, address  # noqa: E402, F401
+from web.account import active_sessions, address, second_step  # noqa: E402, F401

@@ -44,7 +44,8 @@ def _delay(failures: int) -> int:
     return min(60 * 2 ** (failures - FREE_FAILURES), MAX_DELAY_SECONDS)
 
 
-def _counter_verdict(key: str) -> Verdict:
+def counter_verdict(key: str) -> Verdict:
+    """The verdict of one failure counter (also the second step's, web/core/two_step.py)."""
     counter = redis_store.connection.hgetall(key)
     failures = int(counter.get(b"count", 0))
     if failures >= HARD_LIMIT:
@@ -67,7 +68,7 @@ def may_try(email: str, ip: str | None, device: str | None = None) -> Verdict:
     """Check the device's count (or the account's, for an unknown device) and the IP's
     before verifying a password; `device` comes from `counting_device`."""
     key = DEVICE_KEY.format(device) if device else ACCOUNT_KEY.format(email)
-    verdict = _counter_verdict(key)
+    verdict = counter_verdict(key)
     if not verdict.allowed:
         return verdict
     if ip:
@@ -96,6 +97,20 @@ def record_failure(email: str, ip: str | None, device: str | None = None) -> Non
     if failures >= HARD_LIMIT and not device:
         # Locked until « Mot de passe oublié » or an unlock link clears it, not for 24 h only.
         connection.persist(key)
+
+
+def count_failure(key: str) -> int:
+    """Count a failure on one counter with the same waits; at the hard limit it stays
+    locked until cleared (not for 24 h only). The number of failures so far."""
+    connection = redis_store.connection
+    with connection.pipeline() as pipe:
+        pipe.hincrby(key, "count", 1)
+        pipe.hset(key, "last", time.time())
+        pipe.expire(key, COUNT_SECONDS)
+        failures = pipe.execute()[0]
+    if failures >= HARD_LIMIT:
+        connection.persist(key)
+    return failures
 
 
 def is_throttled(email: str) -> bool:

@@ -89,6 +89,75 @@ NOTICES = {
             "vous connecter, et vos autres sessions ont été fermées."
         ),
     ),
+    MailKind.TWO_STEP_ENABLED: Notice(
+        _l("La double authentification est activée sur votre espace espace-pro"),
+        False,
+        "two_step_enabled",
+        _l(
+            "La double authentification par application d'authentification a été activée sur "
+            "votre espace abonné espace-pro le %(moment)s (heure de Paris) : chaque connexion "
+            "demande désormais, après le mot de passe, un code de l'application."
+        ),
+    ),
+    MailKind.TWO_STEP_DISABLED: Notice(
+        _l("La double authentification est désactivée sur votre espace espace-pro"),
+        False,
+        "two_step_disabled",
+        _l(
+            "La double authentification par application d'authentification a été désactivée "
+            "sur votre espace abonné espace-pro le %(moment)s (heure de Paris)."
+        ),
+    ),
+    MailKind.RECOVERY_CODES_RENEWED: Notice(
+        _l("Nouveaux codes de secours pour votre espace espace-pro"),
+        False,
+        "recovery_codes_renewed",
+        _l(
+            "Une nouvelle série de codes de secours a été créée pour votre espace abonné "
+            "espace-pro le %(moment)s (heure de Paris) ; les codes précédents ne sont plus "
+            "valables."
+        ),
+    ),
+    MailKind.RECOVERY_CODE_USED: Notice(
+        _l("Un code de secours de votre espace espace-pro a été utilisé"),
+        False,
+        "recovery_code_used",
+        _l(
+            "Un code de secours de votre espace abonné espace-pro a été utilisé le %(moment)s "
+            "(heure de Paris) à la place du code de l'application d'authentification. Il ne "
+            "servira plus."
+        ),
+    ),
+    MailKind.PASSKEY_ADDED: Notice(
+        _l("Une clé d'accès a été ajoutée à votre espace espace-pro"),
+        False,
+        "passkey_added",
+        _l(
+            "Une clé d'accès (%(address)s) a été ajoutée à votre espace abonné espace-pro le "
+            "%(moment)s (heure de Paris) : elle permet de passer la deuxième étape de la "
+            "connexion."
+        ),
+    ),
+    MailKind.PASSKEY_REMOVED: Notice(
+        _l("Une clé d'accès a été retirée de votre espace espace-pro"),
+        False,
+        "passkey_removed",
+        _l(
+            "La clé d'accès %(address)s a été retirée de votre espace abonné espace-pro le "
+            "%(moment)s (heure de Paris)."
+        ),
+    ),
+    MailKind.TWO_STEP_RESET: Notice(
+        _l("La double authentification de votre espace espace-pro a été réinitialisée"),
+        False,
+        "two_step_reset",
+        _l(
+            "À votre demande, notre équipe a désactivé la double authentification de votre "
+            "espace abonné espace-pro le %(moment)s (heure de Paris) : application "
+            "d'authentification, codes de secours et clés d'accès. Connectez-vous avec votre "
+            "mot de passe et activez-la de nouveau depuis « Sécurité »."
+        ),
+    ),
     # Anyone who knows an address (and a number) may ask for these.
     MailKind.RESET_LINK: Notice(_l("Réinitialisation de votre mot de passe espace-pro"), True),
     MailKind.SUBSCRIBER_NUMBER: Notice(_l("Votre numéro d'abonné espace-pro"), True),

@@ -1,7 +1,7 @@
 """passkeys: WebAuthn credentials, a second step of the login
 
 Revision ID: e8f9a0b1c2d3
-Revises: c4d5e6f7a8b9
+Revises: d7e8f9a0b1c2
 Create Date: 2026-12-06 23:55:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e8f9a0b1c2d3'
-down_revision = 'c4d5e6f7a8b9'
+down_revision = 'd7e8f9a0b1c2'
 branch_labels = None
 depends_on = None
 
