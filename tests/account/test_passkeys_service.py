@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from flask import session
-from webauthn.helpers import bytes_to_base64url
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from tests.account.soft_authenticator import SoftAuthenticator, allowed_ids
 from tests.support import SECOND_EMAIL
@@ -87,8 +87,10 @@ def test_the_options_name_the_site_prefer_verification_and_exclude_known_passkey
     assert options["rp"] == {"id": "espace-pro.example.com", "name": "espace-pro"}
     assert options["authenticatorSelection"]["userVerification"] == "preferred"
     assert allowed_ids(options) == [first.credential_id]
-    # The user id is a keyed hash: neither the address nor the registration id.
-    assert str(context.id) not in options["user"]["id"]
+    # The user id is a keyed hash of the registration id (32 bytes), not the address.
+    user_id = base64url_to_bytes(options["user"]["id"])
+    assert user_id == passkeys.user_handle(context) and len(user_id) == 32
+    assert context.email.encode() not in user_id
     assert options["user"]["name"] == context.email
 
 
