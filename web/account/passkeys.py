@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
@@ -34,6 +35,7 @@ from web.core import audit, passkeys, two_step
 from web.core.expired_forms import keeps_on_expiry
 from web.core.forms import PlainText, required, too_long
 from web.core.notices import notify
+from web.core.request_rules import accepts_json
 from web.domain.text import clean_text
 from web.extensions import db
 from web.models import MailKind
@@ -92,9 +94,8 @@ def _posted_json() -> dict[str, Any] | None:
 def _name_form(payload: dict[str, Any]) -> PasskeyNameForm:
     name = payload.get("name")
     # The CSRF token came in the header (CSRFProtect checked it before the view).
-    return PasskeyNameForm(
-        formdata=None, data={"name": name if isinstance(name, str) else ""}, meta={"csrf": False}
-    )
+    formdata = MultiDict({"name": name} if isinstance(name, str) else {})
+    return PasskeyNameForm(formdata=formdata, meta={"csrf": False})
 
 
 # The space: list, add, remove ------------------------------------------------------------
@@ -135,6 +136,7 @@ def add_passkey():
 
 
 @bp.route("/securite/cles-d-acces/options", methods=["POST"])
+@accepts_json
 @keeps_on_expiry()
 @login_required
 def passkey_registration_options():
@@ -157,6 +159,7 @@ def passkey_registration_options():
 
 
 @bp.route("/securite/cles-d-acces", methods=["POST"])
+@accepts_json
 @keeps_on_expiry()
 @login_required
 def passkey_registration_verify():
@@ -242,6 +245,7 @@ def _expired_login() -> tuple[Response, int]:
 
 
 @bp.route("/connexion/cle-d-acces/options", methods=["POST"])
+@accepts_json
 @keeps_on_expiry()
 def passkey_login_options():
     """JSON: the options for navigator.credentials.get(), for the pending login only."""
@@ -252,6 +256,7 @@ def passkey_login_options():
 
 
 @bp.route("/connexion/cle-d-acces", methods=["POST"])
+@accepts_json
 @keeps_on_expiry()
 def passkey_login_verify():
     """JSON: a signed answer by one of the subscriber's passkeys opens the space."""
