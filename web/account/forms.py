@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import PasswordField, SelectField
 from wtforms.validators import ValidationError
 
 from web.core.forms import (
     AddressForm,
     NewPasswordMixin,
-    PlainText,
     address_field,
     answer_field,
     choices,
     code_field,
     normalised_email,
     required,
+    second_step_code_field,
     too_long,
 )
 from web.core.i18n import translate
@@ -94,20 +94,6 @@ class AddressCodeForm(FlaskForm):
         _l("Code reçu à la nouvelle adresse"),
         missing=_l("Saisissez le code reçu à la nouvelle adresse."),
         wrong_shape=_l("Le code comporte 12 lettres et chiffres (exemple : ABCD-EF12-3456)."),
-    )
-
-
-def second_step_code_field(label: str) -> StringField:
-    """A code of the second step: the app's 6 digits, or a recovery code."""
-    return StringField(
-        label,
-        validators=[required(_l("Saisissez le code.")), too_long(64), PlainText()],
-        render_kw={
-            "autocomplete": "one-time-code",
-            "inputmode": "numeric",
-            "spellcheck": "false",
-            "autocapitalize": "off",
-        },
     )
 
 

@@ -143,6 +143,20 @@ def code_field(label: str, missing: str, wrong_shape: str) -> StringField:
     )
 
 
+def second_step_code_field(label: str) -> StringField:
+    """A code of the second step: the app's 6 digits, or a recovery code."""
+    return StringField(
+        label,
+        validators=[required(_l("Saisissez le code.")), too_long(64), PlainText()],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "numeric",
+            "spellcheck": "false",
+            "autocapitalize": "off",
+        },
+    )
+
+
 def answer_field() -> StringField:
     """The answer to the trust question: required, 100 characters at most, plain text."""
     return StringField(

@@ -22,6 +22,7 @@ import json
 import re
 import secrets
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -57,7 +58,7 @@ FAIL_KEY = "two_step:fail:{}"  # by registration id
 SESSION_PENDING = "two_step_pending"
 SESSION_ENROL = "two_step_enrol"
 SESSION_CODES = "two_step_codes"
-_TOTP_CODE = re.compile(r"\d{6}")
+_TOTP_CODE = re.compile(r"[0-9]{6}")
 
 Enabled = Callable[[Registration], bool]
 Reset = Callable[[Registration], None]
@@ -234,7 +235,10 @@ def _accept_step(registration: Registration, step: int) -> bool:
 def _clean(code: str | None) -> str:
     if not code or len(code) > MAX_CODE_LENGTH:
         return ""
-    return "".join(ch for ch in code if ch not in " -\t\u00a0")
+    # Full-width digits (a Japanese keyboard) are the same digits; anything else non-ASCII
+    # can match nothing.
+    code = unicodedata.normalize("NFKC", code)
+    return "".join(ch for ch in code if ch not in " -\t\u00a0") if code.isascii() else ""
 
 
 def verify_totp(registration: Registration, code: str) -> bool:

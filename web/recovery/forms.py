@@ -15,6 +15,7 @@ from web.core.forms import (
     PlainText,
     answer_field,
     required,
+    second_step_code_field,
     too_long,
 )
 
@@ -52,3 +53,9 @@ class UnlockForm(FlaskForm):
     """The button that spends an unlock link (its token rides in a hidden field)."""
 
     token = HiddenField()
+
+
+class SecondStepForm(FlaskForm):
+    """With the second step on: a code of the app, or a recovery code."""
+
+    code = second_step_code_field(_l("Code de l'application ou code de secours"))

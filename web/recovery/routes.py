@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from web.core import audit, login_throttle, sessions
+from web.core import audit, login_throttle, sessions, two_step
 from web.core.deferred import defer, deferred
 from web.core.expired_forms import keeps_on_expiry
 from web.core.forms import AddressForm, personal_data
@@ -28,7 +28,12 @@ from web.core.subscribers import active_subscriber
 from web.domain.trust import TRUST_QUESTIONS, normalise_answer
 from web.extensions import db, limiter, redis_store
 from web.models import MailKind, Registration, RegistrationState
-from web.recovery.forms import ForgotPasswordForm, ResetPasswordForm, TrustAnswerForm
+from web.recovery.forms import (
+    ForgotPasswordForm,
+    ResetPasswordForm,
+    SecondStepForm,
+    TrustAnswerForm,
+)
 
 bp = Blueprint("recovery", __name__, url_prefix="/recuperation")
 MAX_WRONG_ANSWERS = 5
@@ -142,14 +147,18 @@ def _link_registration():
         session.pop("reset_flow", None)
         return None, render_template("recovery/link_error.html", expired=False), 400
     registration.recovery_answered = flow["answered"]
+    # With the second step on, a code of the app (or a recovery code) comes after the answer.
+    registration.recovery_second_step = flow.get("second", False) or not two_step.is_enabled(
+        registration
+    )
     return registration, None, 200
 
 
-def _mark_answered() -> None:
+def _mark_answered(what: str = "answered") -> None:
     connection = redis_store.connection
     key = _flow_key(session["reset_flow"])
     flow = json.loads(connection.get(key))
-    flow["answered"] = True
+    flow[what] = True
     connection.set(key, json.dumps(flow), keepttl=True)
 
 
@@ -176,6 +185,8 @@ def reset():
         ):
             connection.delete(WRONG_ANSWERS_KEY.format(registration.id))
             _mark_answered()
+            if not registration.recovery_second_step:
+                return redirect(url_for("recovery.second_step"))
             return redirect(url_for("recovery.new_password"))
         wrong = connection.incr(WRONG_ANSWERS_KEY.format(registration.id))
         connection.expire(WRONG_ANSWERS_KEY.format(registration.id), LOCK_SECONDS)
@@ -194,6 +205,58 @@ def reset():
     return render_template("recovery/question.html", form=form, question=question)
 
 
+@bp.route("/deuxieme-etape", methods=["GET", "POST"])
+@keeps_on_expiry(SecondStepForm)
+@limiter.limit(RECOVERY, methods=["POST"], key_func=by_recovery_flow)
+@limiter.limit(RECOVERY_IP, methods=["POST"], key_func=by_ip)
+def second_step():
+    """With the second step on, after the trust answer: a code of the app or a recovery code
+    (wrong ones throttled and recorded as at login)."""
+    registration, error, status = _link_registration()
+    if registration is None:
+        return error, status
+    if not registration.recovery_answered:
+        return redirect(url_for("recovery.reset"))
+    if registration.recovery_second_step:
+        return redirect(url_for("recovery.new_password"))
+    form = SecondStepForm()
+    status = 200
+    if form.validate_on_submit():
+        verdict = two_step.may_try(registration)
+        if verdict.locked:
+            form.code.errors.append(
+                _(
+                    "Trop de codes erronés : la deuxième étape est bloquée. Contactez-nous "
+                    "pour retrouver l'accès à votre espace."
+                )
+            )
+            status = 429
+        elif not verdict.allowed:
+            minutes = max(1, round(verdict.wait_seconds / 60))
+            form.code.errors.append(
+                _("Trop de codes erronés : réessayez dans %(minutes)d minute(s).", minutes=minutes)
+            )
+            status = 429
+        else:
+            method = two_step.verify_code(registration, form.code.data)
+            if method is not None:
+                two_step.clear_failures(registration)
+                audit.record(registration.id, "two_step_passed", detail=method)
+                db.session.commit()
+                _mark_answered("second")
+                return redirect(url_for("recovery.new_password"))
+            two_step.record_failure(registration)
+            audit.record(registration.id, "two_step_failed")
+            db.session.commit()
+            form.code.errors.append(_("Code incorrect ou déjà utilisé."))
+            status = 401
+    return render_template(
+        "recovery/second_step.html",
+        form=form,
+        methods=two_step.enabled_methods(registration),
+    ), status
+
+
 @bp.route("/nouveau-mot-de-passe", methods=["GET", "POST"])
 @keeps_on_expiry(ResetPasswordForm)
 def new_password():
@@ -203,6 +266,8 @@ def new_password():
         return error, status
     if not registration.recovery_answered:
         return redirect(url_for("recovery.reset"))
+    if not registration.recovery_second_step:
+        return redirect(url_for("recovery.second_step"))
     form = ResetPasswordForm(login_email=registration.email)
     form.personal_data = personal_data(registration)
     if form.validate_on_submit():
