@@ -34,10 +34,11 @@ from web.account.routes import bp, finish_login
 from web.core import audit, passkeys, two_step
 from web.core.expired_forms import keeps_on_expiry
 from web.core.forms import PlainText, required, too_long
+from web.core.limits import LOGIN_IP, by_ip
 from web.core.notices import notify
 from web.core.request_rules import accepts_json
 from web.domain.text import clean_text
-from web.extensions import db
+from web.extensions import db, limiter
 from web.models import MailKind
 
 PASSKEY_METHOD = "passkey"
@@ -258,6 +259,7 @@ def passkey_login_options():
 @bp.route("/connexion/cle-d-acces", methods=["POST"])
 @accepts_json
 @keeps_on_expiry()
+@limiter.limit(LOGIN_IP, methods=["POST"], key_func=by_ip)
 def passkey_login_verify():
     """JSON: a signed answer by one of the subscriber's passkeys opens the space."""
     registration = two_step.pending_registration()
