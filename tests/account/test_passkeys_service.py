@@ -275,3 +275,16 @@ def test_removing_the_last_passkey_turns_the_second_step_off(context):
     db.session.commit()
     assert passkeys.has_passkeys(context) is False
     assert not two_step.is_enabled(context)
+
+
+def test_the_operators_reset_removes_every_passkey(context, make_subscriber):
+    neighbour = db.session.get(Registration, make_subscriber(SECOND_EMAIL, "20263100000002"))
+    register(context, "Un")
+    register(context, "Deux")
+    register(neighbour, "Le sien")
+
+    two_step.reset_all(context, "ticket 42")
+
+    assert passkeys.passkeys_of(context) == []
+    assert not two_step.is_enabled(context)
+    assert [passkey.name for passkey in passkeys.passkeys_of(neighbour)] == ["Le sien"]
