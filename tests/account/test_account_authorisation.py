@@ -63,7 +63,9 @@ def _rules(method: str, prefixes: tuple[str, ...]) -> list[str]:
         )
 
 
-SPACE_PAGES = [url for url in _rules("GET", ("/espace/",)) if url != "/espace/connexion"]
+# The login's pages: its form, and its second step (which sends a visitor back to the form).
+LOGIN_PAGES = {"/espace/connexion", "/espace/connexion/verification"}
+SPACE_PAGES = [url for url in _rules("GET", ("/espace/",)) if url not in LOGIN_PAGES]
 FORMS = _rules("POST", ("/espace/", "/recuperation/"))
 
 

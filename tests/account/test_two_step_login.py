@@ -129,6 +129,8 @@ def test_a_recovery_code_works_once_and_is_noticed(app, enrolled, outbox, run_wo
 
     assert response.location.endswith("/espace/")
     assert [event.detail for event in events(app, "two_step_passed")] == ["recovery"]
+    history = text(client.get("/espace/historique"))
+    assert "Deuxième étape de connexion réussie" in history and "code de secours" in history
     assert len(events(app, "recovery_code_used")) == 1
     assert "Codes de secours restants" in text(client.get("/espace/securite"))
     assert "<dd>9</dd>" in text(client.get("/espace/securite"))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pyotp
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, Request, expect
@@ -65,6 +66,7 @@ NOT_PAGES = {
     "main.switch_language": "redirects back to the page it was followed from",
     "activation.registration_form": "PDF download (web/templates/pdf/, checked by its tests)",
     "account.registration_form": "PDF download (web/templates/pdf/, checked by its tests)",
+    "account.recovery_codes_file": "text file download (tests/account/test_two_step_*)",
     "account.remove_passkey": "needs a passkey, which WebAuthn cannot make on this 127.0.0.1 "
     "stack: audited with axe-core by tests/browser/test_passkeys.py (localhost stack)",
 }
@@ -75,6 +77,7 @@ AUDIT_TESTS = (
     "test_wizard_pages_pass_axe",
     "test_activation_and_subscriber_space_pages_pass_axe",
     "test_recovery_pages_pass_axe",
+    "test_two_step_pages_pass_axe",
     "test_passkey_pages_pass_axe",
 )
 
@@ -477,6 +480,58 @@ def test_recovery_pages_pass_axe(page: Page, live_stack: LiveStack, audit: Audit
         submit(page)
     audit.check("recovery locked", "recovery.reset")
     expect(page.locator("#answer")).to_have_count(0)
+    audit.assert_clean()
+
+
+def test_two_step_pages_pass_axe(page: Page, live_stack: LiveStack, audit: Audit) -> None:
+    person = new_person("axe-two-step")
+    sign_up(page, live_stack, person)
+    number = activate(page, live_stack, person)
+    log_in(page, live_stack, person)
+
+    page.goto(live_stack.url("/espace/securite"))
+    audit.check("security", "account.security")
+    audit.form("/espace/securite/application", "two-step setup", "account.two_step_setup")
+    totp = pyotp.TOTP(page.locator("#totp-key").inner_text().replace(" ", ""))
+    page.locator("#code").fill(totp.now())
+    submit(page)
+    audit.check("recovery codes", "account.new_recovery_codes")
+    codes = page.locator(".code-list code").all_inner_texts()
+    page.get_by_role("button", name="J'ai noté mes codes").click()
+    audit.check("security, two-step on", "account.security")
+    audit.form(
+        "/espace/securite/codes-de-secours/nouveaux", "renew codes", "account.renew_recovery_codes"
+    )
+    audit.form("/espace/securite/application/desactiver", "turn off", "account.two_step_disable")
+    page.get_by_role("button", name="Se déconnecter").click()
+
+    page.goto(live_stack.url("/espace/connexion"))
+    labelled(page, "Adresse électronique").fill(person.email)
+    labelled(page, "Mot de passe").fill(person.password)
+    submit(page)
+    audit.check("second step", "account.two_step_login")
+    submit(page)
+    audit.check("second step, empty", "account.two_step_login", errors=True)
+    page.get_by_role("link", name="Utiliser un code de secours").click()
+    audit.check("second step, recovery code", "account.two_step_login")
+    page.locator("#code").fill("ABCDE-FGHJK")
+    submit(page)
+    audit.check("second step, wrong recovery code", "account.two_step_login", errors=True)
+
+    page.goto(live_stack.url("/recuperation/mot-de-passe"))
+    page.locator("#email").fill(person.email)
+    page.locator("#subscriber_number").fill(number)
+    submit(page)
+    # (The notices' footers link to /recuperation/ too: look for the reset link itself.)
+    page.goto(live_stack.url(wait_for_mail_link(live_stack, person, "recuperation/reinit")))
+    page.locator("#answer").fill(person.trust_answer)
+    submit(page)
+    audit.check("recovery, second step", "recovery.second_step")
+    submit(page)
+    audit.check("recovery, second step, empty", "recovery.second_step", errors=True)
+    page.locator("#code").fill(codes[1])
+    submit(page)
+    audit.check("recovery, then the new password", "recovery.new_password")
     audit.assert_clean()
 
 

@@ -55,8 +55,8 @@ def require_two_step():
 def _wrong_code_message(verdict) -> str:
     if verdict.locked:
         return _(
-            "Trop de codes erronés : la deuxième étape est bloquée. Utilisez « Mot de passe "
-            "oublié », ou contactez-nous si vous n'avez plus accès à votre application."
+            "Trop de codes erronés : la deuxième étape est bloquée. Contactez-nous "
+            "pour retrouver l'accès à votre espace."
         )
     minutes = max(1, round(verdict.wait_seconds / 60))
     return _("Trop de codes erronés : réessayez dans %(minutes)d minute(s).", minutes=minutes)

@@ -334,7 +334,7 @@ def reset_all(registration: Registration, detail: str | None = None) -> None:
         if method.reset is not None:
             method.reset(registration)
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.registration_id == registration.id))
-    audit.record(registration.id, "two_step_reset", detail=detail, ip="")
+    audit.record(registration.id, "two_step_reset", detail=detail)
     clear_failures(registration)
     notify(registration, MailKind.TWO_STEP_RESET)
 

@@ -16,12 +16,13 @@ from sqlalchemy.exc import OperationalError
 from wtforms.validators import ValidationError
 
 from mailer.maintenance import expire_registrations, reconcile_outbox
+from web.core import two_step
 from web.core.forms import normalised_email
 from web.core.resend import ResendResult, request_new_code
 from web.core.subscribers import PENDING_STATES, live_registration
 from web.domain.masking import mask_email
 from web.extensions import db
-from web.models import MailOutbox, Registration
+from web.models import MailOutbox, Registration, RegistrationState
 from web.ops import queues, report, report_text
 from web.ops.output import emit, json_option
 from web.settings import MASK, Settings, is_secret, read_settings, shown_value
@@ -132,6 +133,45 @@ def resend(address: str, as_json: bool) -> None:
         },
         as_json,
         report_text.resend,
+    )
+
+
+@ops.command("reset-two-step", short_help="Turn a subscriber's second step off (all methods).")
+@click.argument("address")
+@json_option
+def reset_two_step(address: str, as_json: bool) -> None:
+    """Turn the second step off for a subscriber who lost every method (identity checked
+    first: docs/OPERATIONS.md): app, recovery codes and passkeys go; the history and a
+    notice say so."""
+    registration = find_registration(address, as_json)
+    shown = mask_email(registration.email)
+    if registration.state != RegistrationState.ACTIVE:
+        fail(
+            f"refused: registration {registration.id} ({shown}) is {registration.state}.",
+            as_json,
+            state=registration.state,
+        )
+    methods = sorted(two_step.enabled_methods(registration))
+    codes = two_step.remaining_recovery_codes(registration)
+    if not methods and not codes:
+        fail(f"refused: {shown} has no second step to reset.", as_json)
+    two_step.reset_all(registration)
+    row = db.session.scalars(
+        select(MailOutbox)
+        .where(MailOutbox.registration_id == registration.id)
+        .order_by(MailOutbox.id.desc())
+    ).first()
+    result = {
+        "address": shown,
+        "registration_id": registration.id,
+        "removed_methods": methods,
+        "removed_recovery_codes": codes,
+        "outbox_id": row.id,
+    }
+    emit(
+        result,
+        as_json,
+        report_text.two_step_reset,
     )
 
 

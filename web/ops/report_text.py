@@ -168,3 +168,14 @@ def stats(document: dict) -> str:
             table(headers, rows),
         ]
     )
+
+
+def two_step_reset(result: dict) -> str:
+    """What `ops reset-two-step` removed, and the notice it owes."""
+    removed = ", ".join(result["removed_methods"]) or "no method"
+    return (
+        f"Second step turned off for {result['address']} (registration "
+        f"{result['registration_id']}): removed {removed} and "
+        f"{result['removed_recovery_codes']} recovery code(s); notice owed "
+        f"(outbox row {result['outbox_id']})."
+    )
