@@ -346,6 +346,7 @@ def test_removing_the_last_method_needs_a_recovery_code(app, space, authenticato
         assert response.status_code == 400
         assert message in response.get_data(as_text=True)
     assert len(stored(app, Passkey)) == 1
+    assert len(events(app, "two_step_failed")) == 1  # the wrong code counts, as at the login
 
     done = space.post(
         url, data={"csrf_token": token(space, url), "current_password": PASSWORD, "code": codes[0]}
@@ -400,3 +401,22 @@ def test_json_reaches_only_the_ceremonies(app, space):
     refused = post_json(space, "/espace/mot-de-passe", {"current_password": PASSWORD}, csrf)
     assert refused.status_code == 415
     assert post_json(space, OPTIONS, {"name": "Un"}, csrf).status_code == 200
+
+
+def test_a_locked_second_step_cannot_remove_the_last_passkey(app, space, redis_client):
+    add_passkey(space, SoftAuthenticator(ORIGIN), "Seule")
+    codes = recovery_codes(space)
+    (passkey,) = stored(app, Passkey)
+    redis_client.hset(
+        FAIL_KEY.format(passkey.registration_id), mapping={"count": HARD_LIMIT, "last": 0}
+    )
+    url = f"/espace/securite/cles-d-acces/{passkey.id}/supprimer"
+
+    response = space.post(
+        url, data={"csrf_token": token(space, url), "current_password": PASSWORD, "code": codes[0]}
+    )
+
+    assert response.status_code == 429
+    assert "Mot de passe oublié" in response.get_data(as_text=True)
+    assert len(stored(app, Passkey)) == 1
+    assert len(stored(app, RecoveryCode)) == 10

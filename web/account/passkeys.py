@@ -213,14 +213,25 @@ def remove_passkey(passkey_id: int):
         return redirect(_security_url())
     last = _is_last_method(passkeys.passkey_count(registration))
     form = RemovePasskeyForm()
+    status = 200
     if form.validate_on_submit():
+        verdict = two_step.may_try(registration)
         if not check_password(registration, form.current_password.data):
             form.current_password.errors.append(_("Le mot de passe actuel est incorrect."))
         elif last and not (form.code.data or "").strip():
             form.code.errors.append(_("Saisissez un de vos codes de secours."))
+        elif last and not verdict.allowed:
+            form.code.errors.append(_throttled_message(verdict))
+            status = 429
         elif last and two_step.verify_code(registration, form.code.data) is None:
+            # Wrong codes count as at the login (the same per-account throttle).
+            two_step.record_failure(registration)
+            audit.record(registration.id, "two_step_failed", PASSKEY_METHOD)
+            db.session.commit()
             form.code.errors.append(_("Ce code de secours est incorrect ou déjà utilisé."))
         else:
+            if last:
+                two_step.clear_failures(registration)
             name = passkey.name
             audit.record(registration.id, "passkey_removed", name)
             if passkeys.remove(registration, passkey):  # the login's last second step
@@ -229,7 +240,8 @@ def remove_passkey(passkey_id: int):
             notify(registration, MailKind.PASSKEY_REMOVED)
             flash(_("La clé d'accès « %(name)s » a été supprimée.", name=name), "success")
             return redirect(_security_url())
-    status = 400 if form.errors else 200
+    if form.errors and status == 200:
+        status = 400
     page = render_template("account/passkey_remove.html", form=form, passkey=passkey, last=last)
     return page, status
 
