@@ -420,3 +420,15 @@ def test_a_locked_second_step_cannot_remove_the_last_passkey(app, space, redis_c
     assert "Mot de passe oublié" in response.get_data(as_text=True)
     assert len(stored(app, Passkey)) == 1
     assert len(stored(app, RecoveryCode)) == 10
+
+
+@pytest.mark.app_config(REQUIRE_TWO_STEP=True)
+def test_a_required_second_step_may_be_a_passkey(app, space, authenticator):
+    assert space.get("/espace/").headers["Location"].endswith("/espace/securite/application")
+    setup = space.get("/espace/securite/application").get_data(as_text=True)
+    assert f'href="{ADD}"' in setup
+
+    response = add_passkey(space, authenticator)
+
+    assert response.get_json() == {"redirect": "/espace/securite/codes-de-secours"}
+    assert space.get("/espace/").status_code == 200
