@@ -21,7 +21,7 @@ from tests.account.two_steps import (
 )
 from tests.support import PASSWORD, csrf_token, log_in, logged_in, post_form
 from web.extensions import db
-from web.models import AuditEvent
+from web.models import AuditEvent, RecoveryCode
 
 SPACE_URLS = (
     "/espace/",
@@ -254,3 +254,47 @@ def test_an_instance_that_requires_it_makes_everyone_enrol_first(app, client, su
     assert "obligatoire" in text(client.get("/espace/securite/application"))
     enrol(client)
     assert client.get("/espace/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("password", "code", "message"),
+    [
+        ("", "", "Saisissez votre mot de passe actuel."),
+        (PASSWORD, "", "Saisissez le code."),
+        ("p" * 5000, "1" * 5000, "1024 caractères au maximum."),
+        (PASSWORD, "\u202e" + "1" * 6, "caractère non autorisé"),
+        (PASSWORD, "日本語のコード", WRONG),
+    ],
+)
+def test_hostile_input_when_turning_it_off(app, enrolled, password, code, message):
+    secret, _codes = enrolled
+    client = browser(app)
+    with frozen_clock() as clock:
+        clock.shift(timedelta(seconds=31))
+        log_in_with(client, code_for(secret))
+        response = post_form(
+            client,
+            "/espace/securite/application/desactiver",
+            {"current_password": password, "code": code},
+        )
+
+        assert response.status_code == 200
+        assert message in text(response)
+        assert "Activée" in text(client.get("/espace/securite"))
+
+
+@pytest.mark.parametrize("typed", ["", "q" * 3000, "\u0000\u0001"])
+def test_hostile_input_when_renewing_codes(app, enrolled, typed):
+    secret, codes = enrolled
+    client = browser(app)
+    with frozen_clock() as clock:
+        clock.shift(timedelta(seconds=31))
+        log_in_with(client, code_for(secret))
+        response = post_form(
+            client, "/espace/securite/codes-de-secours/nouveaux", {"current_password": typed}
+        )
+
+        assert response.status_code == 200
+        assert "error-summary" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(RecoveryCode)) == 10
