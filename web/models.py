@@ -8,11 +8,13 @@ from typing import ClassVar
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -236,3 +238,25 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Passkey(db.Model):
+    """A subscriber's passkey (WebAuthn credential), one of the second steps of the login.
+
+    Only public material: the credential's id (base64url) and its COSE public key; the
+    private key never leaves the authenticator.
+    """
+
+    __tablename__ = "passkey"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
+    # base64url of the raw id (at most 1023 bytes: 1364 characters)
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # An unsigned 32-bit counter: beyond PostgreSQL's INTEGER.
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    transports: Mapped[str | None] = mapped_column(String(100))  # "internal,hybrid"
+    name: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)

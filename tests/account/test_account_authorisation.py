@@ -33,7 +33,7 @@ FORM_VALUES = {
     "role": "administrator",
     "confirm": "y",
 }
-URL_VALUES = {"dossier_id": 1, "adhesion_id": 1, "service_key": "tva"}
+URL_VALUES = {"dossier_id": 1, "adhesion_id": 1, "service_key": "tva", "passkey_id": 1}
 # The pages this suite knows of; the URL map may hold more (all are checked).
 KNOWN_PAGES = {
     "/espace/",

@@ -67,6 +67,8 @@ NOT_PAGES = {
     "activation.registration_form": "PDF download (web/templates/pdf/, checked by its tests)",
     "account.registration_form": "PDF download (web/templates/pdf/, checked by its tests)",
     "account.recovery_codes_file": "text file download (tests/account/test_two_step_*)",
+    "account.remove_passkey": "needs a passkey, which WebAuthn cannot make on this 127.0.0.1 "
+    "stack: audited with axe-core by tests/browser/test_passkeys.py (localhost stack)",
 }
 # Filled by the audits of this module, checked by test_every_page_of_the_app_is_audited.
 AUDITED: set[str] = set()
@@ -76,6 +78,7 @@ AUDIT_TESTS = (
     "test_activation_and_subscriber_space_pages_pass_axe",
     "test_recovery_pages_pass_axe",
     "test_two_step_pages_pass_axe",
+    "test_passkey_pages_pass_axe",
 )
 
 
@@ -529,6 +532,19 @@ def test_two_step_pages_pass_axe(page: Page, live_stack: LiveStack, audit: Audit
     page.locator("#code").fill(codes[1])
     submit(page)
     audit.check("recovery, then the new password", "recovery.new_password")
+    audit.assert_clean()
+
+
+def test_passkey_pages_pass_axe(page: Page, live_stack: LiveStack, audit: Audit) -> None:
+    person = new_person("axe-passkey")
+    sign_up(page, live_stack, person)
+    activate(page, live_stack, person)
+    log_in(page, live_stack, person)
+    page.goto(live_stack.url("/espace/securite/cles-d-acces/ajouter"))
+    audit.check("add passkey", "account.add_passkey")
+    submit(page)  # no name: said beside the field by the page's script
+    expect(page.locator("#name-js-error")).to_be_visible()
+    audit.check("add passkey, no name", "account.add_passkey")
     audit.assert_clean()
 
 

@@ -313,4 +313,4 @@ def space_settings():
 
 # The login-address change and « Sessions actives » have their own modules; importing them
 # adds their routes to `bp`.
-from web.account import active_sessions, address, second_step  # noqa: E402, F401
+from web.account import active_sessions, address, passkeys, second_step  # noqa: E402, F401

@@ -32,6 +32,10 @@ ENROLMENT_ENDPOINTS = frozenset(
         "account.logout",
         "account.two_step_login",
         "account.login",
+        # A passkey may be the first method too (web/account/passkeys.py).
+        "account.add_passkey",
+        "account.passkey_registration_options",
+        "account.passkey_registration_verify",
     }
 )
 SPACE_BLUEPRINTS = frozenset({"account", "dossiers"})

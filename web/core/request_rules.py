@@ -26,6 +26,7 @@ MAX_PAGE = 100_000
 FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UPLOAD_FIELDS_ATTRIBUTE = "upload_fields"
+JSON_ATTRIBUTE = "accepts_json"
 
 View = TypeVar("View", bound=Callable)
 
@@ -62,6 +63,13 @@ def accepts_uploads(*fields: str) -> Callable[[View], View]:
     return mark
 
 
+def accepts_json(view: View) -> View:
+    """Mark a view that reads a JSON body itself (a page's script, e.g. the WebAuthn
+    ceremonies): application/json is let through to it, and to it only."""
+    setattr(view, JSON_ATTRIBUTE, True)
+    return view
+
+
 FOREIGN_ORIGIN = _l(
     "Cet envoi ne vient pas d'une page de ce site : il a été refusé. Revenez sur le site et "
     "envoyez le formulaire depuis sa page."
@@ -93,17 +101,23 @@ def refuse_foreign_origin():
 
 
 def refuse_unexpected_bodies() -> None:
-    """Before a view: a body must be an HTML form's, and its files where the form has some."""
+    """Before a view: a body must be an HTML form's (or JSON for a view marked
+    `accepts_json`), and its files where the form has some."""
     if request.method not in BODY_METHODS or request.url_rule is None:
         return  # nothing to read, or a routing error (404, 405) that answers by itself
     has_body = bool(request.content_length) or bool(request.mimetype)
-    if has_body and request.mimetype not in FORM_MIMETYPES:
+    if has_body and request.mimetype not in FORM_MIMETYPES and not _json_for_its_view():
         abort(415)
     if request.mimetype == "multipart/form-data" and request.files:
         view = current_app.view_functions.get(request.endpoint or "")
         allowed = getattr(view, UPLOAD_FIELDS_ATTRIBUTE, frozenset())
         if any(name not in allowed for name in request.files):
             abort(400)
+
+
+def _json_for_its_view() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return request.mimetype == "application/json" and getattr(view, JSON_ATTRIBUTE, False)
 
 
 def register(app: Flask) -> None:
