@@ -60,7 +60,7 @@ def test_a_bad_sentinel_url_is_refused_at_start_saying_why(url, problem):
     ],
 )
 def test_every_scheme_is_accepted(url):
-    assert read_settings({"REDIS_URL": url}).REDIS_URL == url
+    assert url == read_settings({"REDIS_URL": url}).REDIS_URL
 
 
 def test_an_unknown_scheme_is_refused():
