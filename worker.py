@@ -19,6 +19,7 @@ from rq import Queue, SimpleWorker
 from rq.cron import CronJob, CronScheduler
 from rq.job import Job, JobStatus
 from rq.utils import now
+from sqlalchemy import event
 
 from mailer.maintenance import expire_registrations, reconcile_outbox
 from mailer.smtp import MailDeliveryError
@@ -27,6 +28,7 @@ from web.core.logs import CURRENT_JOB, configure_logging
 from web.core.outbox import MAIL_QUEUE
 from web.embedded_redis import PR_SET_PDEATHSIG, die_with_parent
 from web.extensions import db, redis_store
+from web.redis_client import RedisOptions, connect
 from web.settings import Settings, load_or_exit
 
 MAINTENANCE_QUEUE = "maintenance"
@@ -151,33 +153,51 @@ def schedule(connection) -> DeploymentCron:
     return cron
 
 
-def run_cron(redis_url: str, worker_pid: int, log_level: str, log_format: str) -> None:
+def run_cron(
+    redis_url: str, options: RedisOptions, worker_pid: int, log_level: str, log_format: str
+) -> None:
     """In a child process: enqueue the maintenance jobs on their schedule (rq cron)."""
     die_with_parent()
     if os.getppid() != worker_pid:  # ~1 s of imports first: the worker may be gone already
         return
     # A spawned child starts with bare logging: the same lines as its parent's.
     configure_logging(log_level, log_format)
-    import redis
+    # The app's factory: the same Sentinel, TLS, passwords and retries as the worker's client.
+    schedule(connect(redis_url, options)).start()
 
-    schedule(redis.Redis.from_url(redis_url)).start()
 
-
-def no_commit_wait(database_url: str | None) -> dict:
+def no_commit_wait(database_url: str | None, pool_mode: str = "session") -> dict:
     """On PostgreSQL, the worker's commits do not wait for the WAL flush (~4 ms a job).
 
     Safe because every job may run twice: a commit lost in a crash leaves its outbox row
     owed, the reconciler re-enqueues it, and the job finds its "handed" marker in Redis
-    instead of mailing again (docs/PERFORMANCE.md).
+    instead of mailing again (docs/PERFORMANCE.md). Set for the worker's own connections
+    only, at their start; behind PgBouncer in transaction pooling a server connection
+    serves the web processes too, so there each of the worker's transactions sets it for
+    itself instead (`commit_without_waiting`).
     """
     if not (database_url or "").startswith("postgresql"):
         return {}
+    if pool_mode == "transaction":
+        return {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}, "WORKER_NO_COMMIT_WAIT": True}
     return {
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": True,
             "connect_args": {"options": "-c synchronous_commit=off"},
         }
     }
+
+
+def commit_without_waiting(engine) -> None:
+    """Behind PgBouncer (transaction pooling): `SET LOCAL synchronous_commit` at the start
+    of each of this engine's transactions, which ends with the transaction (and so never
+    reaches a web process sharing the server connection)."""
+
+    @event.listens_for(engine, "begin")
+    def _no_flush_wait(connection) -> None:
+        # On the DB-API connection: its first statement opens the transaction being begun.
+        with connection.connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def main() -> int:
@@ -191,13 +211,26 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    app = create_app({"AUTO_MIGRATE": False, **no_commit_wait(settings.DATABASE_URL)})
+    app = create_app(
+        {
+            "AUTO_MIGRATE": False,
+            **no_commit_wait(settings.DATABASE_URL, settings.DATABASE_POOL_MODE),
+        }
+    )
     die_with_the_worker()
     with app.app_context():
+        if app.config.get("WORKER_NO_COMMIT_WAIT"):
+            commit_without_waiting(db.engine)
         connection = redis_store.connection
         cron = multiprocessing.get_context("spawn").Process(
             target=run_cron,
-            args=(app.config["REDIS_URL"], os.getpid(), settings.LOG_LEVEL, settings.LOG_FORMAT),
+            args=(
+                app.config["REDIS_URL"],
+                redis_store.options,
+                os.getpid(),
+                settings.LOG_LEVEL,
+                settings.LOG_FORMAT,
+            ),
             daemon=True,
             name="rq-cron",
         )
