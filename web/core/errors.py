@@ -14,7 +14,14 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from web.extensions import limiter
 
-BACKEND_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OperationalError)
+# ReadOnlyError: a write that reached a master turned replica, still so after the retries
+# (a failover in progress, web/redis_client.py).
+BACKEND_ERRORS = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.ReadOnlyError,
+    OperationalError,
+)
 
 MESSAGES = {
     400: (_l("Requête invalide"), _l("La requête n'a pas pu être traitée.")),
@@ -95,6 +102,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(redis.exceptions.ConnectionError)
     @app.errorhandler(redis.exceptions.TimeoutError)
+    @app.errorhandler(redis.exceptions.ReadOnlyError)
     @app.errorhandler(OperationalError)
     def backend_unavailable(error: Exception):
         app.logger.warning("backing service unavailable: %s", type(error).__name__)
