@@ -84,6 +84,8 @@ class PatientWalker(Walker):
         first_503 = None
         while True:
             if time.monotonic() > self.deadline:
+                if first_503 is not None:  # unavailable until the end
+                    self.seen.noted(step, 0, time.monotonic() - first_503, 0.0)
                 raise FlowError(f"{step}: deadline reached")
             sent = time.monotonic()
             response = super()._timed(method, path, **kwargs)
@@ -99,9 +101,9 @@ class PatientWalker(Walker):
 
 def walk(
     urls: list[str], sink: TimedSink, after: int, on_the_way: threading.Event, seen
-) -> tuple[list[FlowResult], float]:
-    """Walk FLOWS flows, alternating the web processes; once `after` have completed, set
-    `on_the_way` (the failover) and go on. Returns the results and the failover's time."""
+) -> list[FlowResult]:
+    """Walk FLOWS flows, CONCURRENCY at a time, alternating the web processes; once `after`
+    have completed, set `on_the_way` (the failover) and go on."""
     deadline = time.monotonic() + DEADLINE
     completed = Counter()
     lock = threading.Lock()
