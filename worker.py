@@ -19,6 +19,7 @@ from rq import Queue, SimpleWorker
 from rq.cron import CronJob, CronScheduler
 from rq.job import Job, JobStatus
 from rq.utils import now
+from sqlalchemy import event
 
 from mailer.maintenance import expire_registrations, reconcile_outbox
 from mailer.smtp import MailDeliveryError
@@ -165,21 +166,38 @@ def run_cron(
     schedule(connect(redis_url, options)).start()
 
 
-def no_commit_wait(database_url: str | None) -> dict:
+def no_commit_wait(database_url: str | None, pool_mode: str = "session") -> dict:
     """On PostgreSQL, the worker's commits do not wait for the WAL flush (~4 ms a job).
 
     Safe because every job may run twice: a commit lost in a crash leaves its outbox row
     owed, the reconciler re-enqueues it, and the job finds its "handed" marker in Redis
-    instead of mailing again (docs/PERFORMANCE.md).
+    instead of mailing again (docs/PERFORMANCE.md). Set for the worker's own connections
+    only, at their start; behind PgBouncer in transaction pooling a server connection
+    serves the web processes too, so there each of the worker's transactions sets it for
+    itself instead (`commit_without_waiting`).
     """
     if not (database_url or "").startswith("postgresql"):
         return {}
+    if pool_mode == "transaction":
+        return {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}, "WORKER_NO_COMMIT_WAIT": True}
     return {
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": True,
             "connect_args": {"options": "-c synchronous_commit=off"},
         }
     }
+
+
+def commit_without_waiting(engine) -> None:
+    """Behind PgBouncer (transaction pooling): `SET LOCAL synchronous_commit` at the start
+    of each of this engine's transactions, which ends with the transaction (and so never
+    reaches a web process sharing the server connection)."""
+
+    @event.listens_for(engine, "begin")
+    def _no_flush_wait(connection) -> None:
+        # On the DB-API connection: its first statement opens the transaction being begun.
+        with connection.connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def main() -> int:
@@ -193,9 +211,16 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    app = create_app({"AUTO_MIGRATE": False, **no_commit_wait(settings.DATABASE_URL)})
+    app = create_app(
+        {
+            "AUTO_MIGRATE": False,
+            **no_commit_wait(settings.DATABASE_URL, settings.DATABASE_POOL_MODE),
+        }
+    )
     die_with_the_worker()
     with app.app_context():
+        if app.config.get("WORKER_NO_COMMIT_WAIT"):
+            commit_without_waiting(db.engine)
         connection = redis_store.connection
         cron = multiprocessing.get_context("spawn").Process(
             target=run_cron,

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from flask import current_app
 from flask_mail import Message
 from redis.exceptions import RedisError
 from rq import get_current_job
@@ -31,6 +32,7 @@ from web.core.subscribers import PENDING_STATES
 from web.domain.masking import mask_email
 from web.extensions import db, redis_store
 from web.models import MailKind, MailOutbox, Registration, RegistrationState, utcnow
+from web.redis_client import wait_for_replica
 
 log = logging.getLogger("espace_pro.worker")
 HANDED_KEY = "mail:handed:{}"
@@ -133,6 +135,10 @@ def hand_off(
     (given back otherwise, by `mail_job`'s guard).
     `then` runs right after the hand-off, before the mark (the code's 48 h start there).
     """
+    # What the mail promises (a code's hash, its link, an unlock token) must survive a
+    # failover: with replicas, one must hold it before SMTP gets the mail, or the job is
+    # retried later (NotReplicated is a transient Redis error).
+    wait_for_replica(redis_store.connection, current_app.config["REDIS_REPLICA_WAIT_MS"])
     try:
         deliver(message)
     except MailDeliveryError as error:

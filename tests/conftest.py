@@ -107,7 +107,8 @@ def app(app_config: dict, request: pytest.FixtureRequest) -> Iterator[Flask]:
     with app.app_context():
         db.drop_all()
         db.create_all()
-    redis_lib.Redis.from_url(app_config["REDIS_URL"]).flushdb()
+    # The app's own client: any REDIS_URL (TLS, Sentinel) with its settings.
+    app.extensions["redis"].flushdb()
     yield app
     with app.app_context():
         close_connection()

@@ -32,14 +32,29 @@ def instance_secret_key(instance_path: str) -> str:
 def engine_options(config: Mapping[str, Any]) -> dict:
     """The engine options for the app's final database URI: those configured, plus, on
     PostgreSQL, giving up connecting after DATABASE_CONNECT_TIMEOUT seconds (a frozen server
-    then fails /readyz and the request instead of hanging them)."""
+    then fails /readyz and the request instead of hanging them), the pool's sizes, and,
+    behind PgBouncer in transaction pooling (DATABASE_POOL_MODE=transaction), no prepared
+    statements: psycopg prepares a statement on one server connection and would run it
+    later on another one, which does not know it (docs/SCALING.md)."""
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
-        options["connect_args"] = {
-            "connect_timeout": config["DATABASE_CONNECT_TIMEOUT"],
-            **options.get("connect_args", {}),
-        }
+    if not str(config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        return options
+    connect_args = {"connect_timeout": config.get("DATABASE_CONNECT_TIMEOUT", 5)}
+    if config.get("DATABASE_POOL_MODE") == "transaction":
+        connect_args["prepare_threshold"] = None
+    options["connect_args"] = {**connect_args, **options.get("connect_args", {})}
+    for option, name in POOL_SETTINGS.items():
+        if name in config:
+            options.setdefault(option, config[name])
     return options
+
+
+# SQLAlchemy's pool options, from the settings of the same meaning (PostgreSQL only).
+POOL_SETTINGS = {
+    "pool_size": "DATABASE_POOL_SIZE",
+    "max_overflow": "DATABASE_MAX_OVERFLOW",
+    "pool_timeout": "DATABASE_POOL_TIMEOUT",
+}
 
 
 def from_environment(instance_path: str) -> dict:

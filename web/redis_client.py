@@ -303,13 +303,15 @@ class FlaskRedis:
 
 # How long the master's replica count is trusted (INFO replication costs a round trip).
 REPLICAS_CACHE_SECONDS = 5.0
+# Written just before WAIT, on WAIT's own connection (see wait_for_replica).
+REPLICATION_PROBE_KEY = "espace-pro:replication-probe"
 _replicas_seen: dict[int, tuple[float, int]] = {}
 
 
 class NotReplicated(ConnectionError):
-    """A write the master has no replica acknowledgement for: a failover could lose it.
+    """A write no replica acknowledged in time: a failover now could lose it.
 
-    A ConnectionError: a request answers the 503 page, a job is retried.
+    A ConnectionError: a request answers the 503 page, a mail job is retried later.
     """
 
 
@@ -326,13 +328,20 @@ def connected_replicas(connection: redis.Redis) -> int:
 
 
 def wait_for_replica(connection: redis.Redis, timeout_ms: int) -> None:
-    """When the master has replicas, wait until one has this connection's writes so far
-    (`WAIT 1 timeout`); NotReplicated if none acknowledges them in time.
+    """When the master has replicas, return once one of them has every write made so far
+    (`WAIT 1 timeout_ms`); NotReplicated if none acknowledges them in time.
 
-    Call it on the connection that wrote (WAIT counts this connection's writes: redis-py
-    hands a client's commands to pooled connections, so write and wait in one pipeline,
-    see `write_then_wait`).
+    WAIT waits for the writes of its own connection, and redis-py may have made the
+    caller's writes on other pooled connections: a probe written in the same pipeline as
+    WAIT comes after them in the replication stream, so its acknowledgement covers them.
+    A replica that has disconnected is not waited for (the master then reports none).
     """
-    if connected_replicas(connection) and connection.wait(1, timeout_ms) < 1:
-        _replicas_seen.pop(id(connection), None)
-        raise NotReplicated("no replica acknowledged the write")
+    if not connected_replicas(connection):
+        return
+    with connection.pipeline(transaction=False) as pipe:
+        pipe.set(REPLICATION_PROBE_KEY, 1, px=60_000)
+        pipe.execute_command("WAIT", 1, timeout_ms)
+        acknowledged = pipe.execute()[1]
+    if int(acknowledged) < 1:
+        _replicas_seen.pop(id(connection), None)  # count them afresh next time
+        raise NotReplicated(f"no replica acknowledged the writes within {timeout_ms} ms")

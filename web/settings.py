@@ -91,7 +91,8 @@ class Settings(BaseSettings):
     REDIS_RETRIES: int = _count(3, 3)
     REDIS_RETRY_BACKOFF_BASE_MS: int = _positive(100, 100)
     REDIS_RETRY_BACKOFF_CAP_MS: int = _positive(1000, 1000)
-    REDIS_REPLICA_WAIT_MS: int = _positive(1000, 1000)
+    # Below the 3 s socket timeout: WAIT blocks the connection that long at most.
+    REDIS_REPLICA_WAIT_MS: int = Field(1000, ge=1, le=2500, examples=[1000])
     MAIL_SERVER: str = Field("127.0.0.1", examples=["smtp.example.com"])
     MAIL_PORT: int = _port(8025, 587)
     MAIL_USE_TLS: bool = Field(False, examples=["1"])

@@ -74,3 +74,28 @@ def test_on_postgresql_only_the_worker_session_commits_asynchronously(app_config
 
     assert setting({}) == "on"
     assert setting(no_commit_wait(os.environ["DATABASE_URL"])) == "off"
+
+
+def test_behind_pgbouncer_in_transaction_pooling_nothing_is_prepared():
+    session = engine_options(config(POSTGRES, DATABASE_POOL_MODE="session"))
+    transaction = engine_options(config(POSTGRES, DATABASE_POOL_MODE="transaction"))
+    assert "prepare_threshold" not in session["connect_args"]
+    assert transaction["connect_args"] == {"connect_timeout": 5, "prepare_threshold": None}
+
+
+def test_the_pool_sizes_come_from_the_settings():
+    options = engine_options(
+        config(POSTGRES, DATABASE_POOL_SIZE=20, DATABASE_MAX_OVERFLOW=0, DATABASE_POOL_TIMEOUT=7)
+    )
+    assert (options["pool_size"], options["max_overflow"], options["pool_timeout"]) == (20, 0, 7)
+    assert "pool_size" not in engine_options(config(SQLITE, DATABASE_POOL_SIZE=20))
+
+
+def test_behind_pgbouncer_the_worker_skips_the_flush_wait_per_transaction_not_per_session():
+    worker = config(POSTGRES, DATABASE_POOL_MODE="transaction")
+    worker.update(no_commit_wait(POSTGRES, "transaction"))
+    options = engine_options(worker)
+    # No startup parameter: PgBouncer refuses `options`, and its server connections are
+    # shared with the web processes (worker.commit_without_waiting sets it per transaction).
+    assert "options" not in options["connect_args"]
+    assert worker["WORKER_NO_COMMIT_WAIT"] is True

@@ -18,6 +18,7 @@ from web.core.subscribers import PENDING_STATES, live_registration, registration
 from web.domain.subscriber_number import subscriber_number
 from web.extensions import db, redis_store
 from web.models import MailKind, Registration, RegistrationState, SubscriberCounter, utcnow
+from web.redis_client import NotReplicated, wait_for_replica
 
 
 class ActivationResult(enum.Enum):
@@ -53,6 +54,13 @@ def activate(email: str, typed_code: str) -> tuple[ActivationResult, Registratio
         return _no_code_to_check(email), None
     if check is not codes.CodeCheck.RIGHT:
         return ActivationResult.REFUSED, None
+    try:
+        # The claim must survive a failover before the number is issued; else the 503 page,
+        # and the code is released, usable again at once.
+        wait_for_replica(connection, current_app.config["REDIS_REPLICA_WAIT_MS"])
+    except NotReplicated:
+        codes.restore_claim(connection, registration.id)
+        raise
     try:
         _issue_subscriber_number(registration)
     except Exception:
