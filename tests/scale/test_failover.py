@@ -172,10 +172,13 @@ def test_a_redis_failover_under_load_loses_nothing_and_answers_no_500(tmp_path, 
             f"{failover.get('switched', float('nan')):.2f} s; slowest mail "
             f"{max(latencies, default=float('nan')):.1f} s after « Valider »"
         )
-        assert "switched" in failover, f"no new master ({failover}):\n{ha.logs()}"
+        failures = [(r.email, r.error) for r in results if not r.completed]
+        assert "switched" in failover, (
+            f"no new master ({failover}; {len(failures)} flows failed, e.g. {failures[:3]}):\n"
+            + ha.logs()
+        )
         assert ha.master_port_seen() != failover["old"]
 
-    failures = [(r.email, r.error) for r in results if not r.completed]
     assert not failures, f"{len(failures)} flows failed, e.g. {failures[:3]}\n{service_logs}"
     assert not seen.answers_500, seen.answers_500
     # Flows were still on their way when the master went.
