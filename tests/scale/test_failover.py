@@ -14,6 +14,7 @@ process started is killed on the way out, failure or not.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import Counter
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
+from rq import Queue
 from sqlalchemy import create_engine, text
 
 from bench.driver import FlowError, FlowResult, Walker, address
@@ -163,6 +165,15 @@ def test_a_redis_failover_under_load_loses_nothing_and_answers_no_500(tmp_path, 
                 failover_due.set()
                 conductor.join(timeout=40)
             service_logs = "\n".join(stack.logs(name) for name in stack.processes)
+            # Nothing left to run that could mail again: no job queued, started, retried.
+            with contextlib.closing(ha.master()) as connection:
+                queue = Queue("mail", connection=connection)
+                left = {
+                    "queued": queue.count,
+                    "scheduled": queue.scheduled_job_registry.count,
+                    "started": queue.started_job_registry.count,
+                    "failed": queue.failed_job_registry.count,
+                }
 
         latencies = [r.mail_latency for r in results if r.mail_latency is not None]
         print(
@@ -181,6 +192,7 @@ def test_a_redis_failover_under_load_loses_nothing_and_answers_no_500(tmp_path, 
 
     assert not failures, f"{len(failures)} flows failed, e.g. {failures[:3]}\n{service_logs}"
     assert not seen.answers_500, seen.answers_500
+    assert set(left.values()) == {0}, left
     # Flows were still on their way when the master went.
     assert sum(1 for r in results if r.confirm_sent and r.confirm_sent > failover["at"]) > 0
 
