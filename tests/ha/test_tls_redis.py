@@ -13,7 +13,7 @@ import trustme
 from sqlalchemy import select
 
 from tests.activation.helpers import activate, activated_number
-from tests.redis_ha.servers import RedisProcess
+from tests.ha.servers import RedisProcess
 from tests.support import code_from
 from web.extensions import db, limiter
 from web.models import Registration, RegistrationState

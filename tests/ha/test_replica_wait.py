@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.activation.helpers import activate, activated_number
-from tests.redis_ha.servers import RedisProcess, wait_until_replicating
+from tests.ha.servers import RedisProcess, wait_until_replicating
 from tests.support import code_from
 from web.core.outbox import RETRY_INTERVALS
 from web.core.secrets import codes
