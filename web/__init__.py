@@ -115,6 +115,9 @@ def register_extensions(app: Flask) -> None:
     # The Limiter object is shared by every app of the process and keeps the last app's
     # switch: each app states its own, or one built disabled would disable the next ones.
     app.config.setdefault("RATELIMIT_ENABLED", True)
+    # It also merges each app's storage options into its own, kept from the apps before:
+    # an earlier app's Sentinel or TLS options would reach this app's storage. None kept.
+    limiter._storage_options = {}
     limiter.init_app(app)
 
 

@@ -305,7 +305,8 @@ class FlaskRedis:
 REPLICAS_CACHE_SECONDS = 5.0
 # Written just before WAIT, on WAIT's own connection (see wait_for_replica).
 REPLICATION_PROBE_KEY = "espace-pro:replication-probe"
-_replicas_seen: dict[int, tuple[float, int]] = {}
+# On the client itself (not by id(): a new client may reuse a closed one's id).
+REPLICAS_SEEN = "_espace_pro_replicas_seen"
 
 
 class NotReplicated(ConnectionError):
@@ -317,13 +318,12 @@ class NotReplicated(ConnectionError):
 
 def connected_replicas(connection: redis.Redis) -> int:
     """The master's connected replicas (INFO replication), cached a few seconds."""
-    key = id(connection)
     now = time.monotonic()
-    seen = _replicas_seen.get(key)
+    seen = getattr(connection, REPLICAS_SEEN, None)
     if seen is not None and now - seen[0] < REPLICAS_CACHE_SECONDS:
         return seen[1]
     count = int(connection.info("replication").get("connected_slaves", 0))
-    _replicas_seen[key] = (now, count)
+    setattr(connection, REPLICAS_SEEN, (now, count))
     return count
 
 
@@ -343,5 +343,5 @@ def wait_for_replica(connection: redis.Redis, timeout_ms: int) -> None:
         pipe.execute_command("WAIT", 1, timeout_ms)
         acknowledged = pipe.execute()[1]
     if int(acknowledged) < 1:
-        _replicas_seen.pop(id(connection), None)  # count them afresh next time
+        setattr(connection, REPLICAS_SEEN, None)  # count them afresh next time
         raise NotReplicated(f"no replica acknowledged the writes within {timeout_ms} ms")

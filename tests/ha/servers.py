@@ -33,6 +33,7 @@ class RedisProcess:
         self.process = subprocess.Popen(  # noqa: S603 - fixed executable and arguments
             [
                 REDIS_SERVER,
+                *self.args,  # a configuration file comes first
                 "--bind",
                 "127.0.0.1",
                 "--dir",
@@ -41,7 +42,9 @@ class RedisProcess:
                 "",
                 "--appendonly",
                 "no",
-                *self.args,
+                # A replica (a failed-over master too) syncs at once, not 5 s later.
+                "--repl-diskless-sync-delay",
+                "0",
                 *extra,
             ],
             stdout=subprocess.DEVNULL,

@@ -46,7 +46,6 @@ def replica(tmp_path, master):
 def app_config(app_config, master, replica):
     app_config.update(
         REDIS_URL=f"redis://127.0.0.1:{master.port}/0",
-        REDIS_REPLICA_WAIT_MS=200,
         # As in production: an error answers its page instead of reaching the test.
         PROPAGATE_EXCEPTIONS=False,
     )

@@ -125,3 +125,58 @@ def test_a_tls_redis_refuses_a_server_certificate_of_another_ca(tls_redis, tmp_p
     assert isinstance(refused.value.__context__, ssl.SSLError) or "certificate" in str(
         refused.value
     )
+
+
+def test_worker_py_its_scheduler_and_its_cron_run_on_the_tls_redis(
+    app, app_config, wizard, outbox, tls_redis, certificates, smtp_server, tmp_path
+):
+    """The production worker as a process: RQ's forked scheduler and the spawned cron
+    child rebuild their clients from the same settings, over TLS with the client
+    certificate."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    environment = {
+        **{name: os.environ[name] for name in ("PATH", "HOME") if name in os.environ},
+        "REDIS_URL": tls_redis,
+        "REDIS_SSL_CA_CERTS": str(certificates["ca"]),
+        "REDIS_SSL_CERTFILE": str(certificates["client_cert"]),
+        "REDIS_SSL_KEYFILE": str(certificates["client_key"]),
+        "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": app_config["SECRET_KEY"],
+        "AUTO_MIGRATE": "0",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp_server.port),
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "ARGON2_MEMORY_KIB": "1024",
+        "ARGON2_TIME_COST": "1",
+    }
+    wizard.complete(email=EMAIL)
+    worker = subprocess.Popen(  # noqa: S603 - this interpreter, the worker's own script
+        [sys.executable, "worker.py"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    connection = app.extensions["redis"]
+    try:
+        deadline = time.monotonic() + 60
+        while not (
+            outbox
+            and connection.keys("rq:scheduler-lock:*")
+            and connection.keys("espace-pro:cron:*")
+        ):
+            assert worker.poll() is None, worker.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline, "the worker did not mail, schedule and cron"
+            time.sleep(0.2)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+        worker.stderr.close()
+    (mail,) = outbox
+    assert mail["To"] == EMAIL
