@@ -166,7 +166,10 @@ def drain_owed_codes(limit: int | None = None) -> int:
         return 0
     job_ids = [f"{OUTBOX_JOB_PREFIX}{row.id}" for row in owed]
     taken = connection.eval(_TAKE_JOBS, 1, queue.key, Job.redis_job_namespace_prefix, *job_ids)
-    taken_rows = {int(job_id.decode().removeprefix(OUTBOX_JOB_PREFIX)) for job_id in taken}
+    taken_rows = {
+        int((job_id.decode() if isinstance(job_id, bytes) else job_id)[len(OUTBOX_JOB_PREFIX) :])
+        for job_id in taken
+    }
     registration_ids = sorted({row.registration_id for row in owed if row.id in taken_rows})
     if not registration_ids:
         return 0
@@ -206,6 +209,8 @@ def drain_owed_codes(limit: int | None = None) -> int:
             for row in unsent(registration_id, MailKind.ACTIVATION_CODE):
                 if row.id in taken_rows:
                     enqueue_outbox(row)
+    else:
+        log.info("activation codes of %d queued job(s) sent by this one", done)
     return len(registration_ids)
 
 
