@@ -44,11 +44,14 @@ test: install $(if $(NPM),$(AXE))
 
 # The load benchmark (docs/PERFORMANCE.md): the production stack against BENCH_DATABASE_URL
 # (created if missing, emptied), N flows at concurrency C; report in bench/results/latest.json.
+# BASELINE=<commit>: that commit's stack (a git worktree in a temporary directory) is driven
+# first, in the same run, and the targets that compare with it are checked.
 N ?= 500
 C ?= 8
 BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
 bench: install
-	$(PY) -m bench --flows $(N) --concurrency $(C) --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
+	$(PY) -m bench --flows $(N) --concurrency $(C) --database-url $(BENCH_DATABASE_URL) \
+	  $(if $(BASELINE),--baseline $(BASELINE)) $(BENCH_ARGS)
 
 # The README's screenshots: the browser tests walk the flow and write them (Chromium needed).
 # CI=1: fail, rather than skip, without Chromium.

@@ -5,6 +5,7 @@ Used as `gunicorn --config gunicorn.conf.py …`; the command line keeps bind an
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -30,6 +31,23 @@ SETTINGS = load_or_exit()
 # line, gunicorn's included, has the app's format (LOG_FORMAT, LOG_LEVEL: web/core/logs.py).
 accesslog = None
 logconfig_dict = logging_dict(SETTINGS.LOG_LEVEL, SETTINGS.LOG_FORMAT)
+
+# Threaded workers that keep the connection open between requests (docs/PERFORMANCE.md):
+# sync workers close it after every response, so each request paid a new TCP connection
+# (and Caddy in front opened one per request). A person's next page reuses it; a thread
+# waiting on the database, Redis or an argon2 hash (which releases the GIL) leaves the
+# others running.
+worker_class = "gthread"
+threads = 4
+keepalive = 5
+
+
+def post_worker_init(worker) -> None:
+    """After the app is loaded in this worker: move everything alive now (modules, app,
+    templates, the country lists) out of the collector's sight, so that each collection
+    only walks what requests allocate (gc.freeze; Python's docs advise it after a fork)."""
+    gc.collect()
+    gc.freeze()
 
 
 def on_starting(server) -> None:

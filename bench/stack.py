@@ -127,15 +127,15 @@ def cpu_seconds(pid: int) -> float:
     return total / CLOCK_TICKS
 
 
-def compose_command(service: str) -> list[str]:
-    """A service's command as docker-compose.yml writes it."""
-    with (ROOT / "docker-compose.yml").open(encoding="utf-8") as handle:
+def compose_command(service: str, root: Path = ROOT) -> list[str]:
+    """A service's command as the docker-compose.yml of the checkout at `root` writes it."""
+    with (root / "docker-compose.yml").open(encoding="utf-8") as handle:
         return list(yaml.safe_load(handle)["services"][service]["command"])
 
 
-def web_command(port: int, workers: int) -> list[str]:
+def web_command(port: int, workers: int, root: Path = ROOT) -> list[str]:
     """The compose file's gunicorn command, bound to 127.0.0.1:`port` with `workers`."""
-    command = compose_command("web")
+    command = compose_command("web", root)
     for option, value in (("--bind", f"127.0.0.1:{port}"), ("--workers", str(workers))):
         command[command.index(option) + 1] = value
     return command
@@ -192,8 +192,12 @@ class Stack:
         gunicorn_workers: int = 2,
         workers: int = 1,
         settings: dict[str, str] | None = None,
+        root: Path = ROOT,
     ) -> None:
         self.workdir = Path(workdir)
+        # The checkout whose code runs (another one for `--baseline`); the driver and the
+        # sink are always this checkout's.
+        self.root = Path(root)
         self.database_url = database_url or f"sqlite:///{self.workdir / 'bench.db'}"
         self.redis_url = redis_url
         self.web_processes = web_processes
@@ -221,14 +225,14 @@ class Stack:
 
                 redis.Redis.from_url(self.redis_url).flushdb()
             reset_database(self.database_url)
-            migrate = self._spawn("migrate", compose_command("migrate"))
+            migrate = self._spawn("migrate", compose_command("migrate", self.root))
             if migrate.wait(timeout=120) != 0:
                 raise RuntimeError("flask db upgrade failed:\n" + self.logs("migrate"))
             for index in range(self.web_processes):
                 port = free_port()
                 self._spawn(
                     f"web{index}",
-                    web_command(port, self.gunicorn_workers),
+                    web_command(port, self.gunicorn_workers, self.root),
                     public_url=f"http://127.0.0.1:{port}",
                 )
                 self.web_urls.append(f"http://127.0.0.1:{port}")
@@ -270,6 +274,9 @@ class Stack:
         """The services' environment: production mode, as the compose file sets it."""
         env = {name: os.environ[name] for name in INHERITED if name in os.environ}
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        # The checkout's own code first (the shared venv may hold an editable install of
+        # another one).
+        env["PYTHONPATH"] = str(self.root)
         env.update(
             {
                 "PYTHONUNBUFFERED": "1",
@@ -295,7 +302,7 @@ class Stack:
         """Start one more `python worker.py`."""
         name = f"worker{self._worker_count}"
         self._worker_count += 1
-        return self._spawn(name, compose_command("worker"))
+        return self._spawn(name, compose_command("worker", self.root))
 
     def stop_process(self, name: str) -> None:
         """SIGTERM one service and wait for it (a worker finishes its current job first)."""
@@ -331,7 +338,7 @@ class Stack:
         self._files += [out, err]
         process = subprocess.Popen(  # noqa: S603 - the compose file's own commands
             command,
-            cwd=ROOT,
+            cwd=self.root,
             env=self.environment(public_url),
             stdout=out,
             stderr=err,

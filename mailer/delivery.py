@@ -10,9 +10,11 @@ schedule; any other (a mail that cannot be written) fails at once, never in a lo
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from datetime import datetime
 
 from flask import current_app
@@ -45,6 +47,19 @@ LOG_NAMES = {
 # Errors that pass with time: the job raises and RQ retries it (then the reconciler).
 TRANSIENT_ERRORS = (RedisError, OperationalError, InterfaceError, JobTimeoutException)
 MailJob = core_outbox.MailJob
+# True while a job sends mails owed to other jobs (mailer/jobs.py, drain_owed_codes): a
+# failure of theirs is not this job's, whose retries say nothing about them.
+_DRAINING: ContextVar[bool] = ContextVar("mail_draining", default=False)
+
+
+@contextlib.contextmanager
+def draining() -> Iterator[None]:
+    """Around the mails a job sends for other jobs (taken out of the queue)."""
+    token = _DRAINING.set(True)
+    try:
+        yield
+    finally:
+        _DRAINING.reset(token)
 
 
 def mail_job(kind: MailKind) -> Callable[[MailJob], MailJob]:
@@ -211,8 +226,22 @@ def _delivery_failed(
     registration: Registration, rows: list[MailOutbox], error: Exception, kind: MailKind
 ) -> None:
     """Log the failure; after the last retry, or at once when it is permanent, mark the mail
-    (and a pending space) failed."""
-    job = get_current_job()
+    (and a pending space) failed. A mail sent for another job (`draining`) that fails for
+    a transient reason is counted, and left to its own job, enqueued again by the caller."""
+    if _DRAINING.get() and not getattr(error, "permanent", False):
+        for row in rows:
+            row.attempts += 1
+            row.last_error = str(error)
+        metrics.count("mails_failed", kind)
+        log.warning(
+            "%s to %s failed (%s); its own job tries again",
+            kind,
+            mask_email(registration.email),
+            error,
+        )
+        db.session.commit()
+        return
+    job = None if _DRAINING.get() else get_current_job()
     if job is not None and getattr(error, "permanent", False):
         job.retries_left = 0  # RQ: a mail that can never go as written is not retried
     retries_left = job.retries_left if job is not None else 0

@@ -20,10 +20,11 @@ from web.core.forms import (
     address_field,
     choices,
     normalised_email,
+    rendered_choices,
     required,
     too_long,
 )
-from web.core.i18n import country_choices, translate_error
+from web.core.i18n import country_choices, current_language, translate_error
 from web.domain import RuleError
 from web.domain.address import STREET_TYPES, check_postal_code
 from web.domain.company import normalise_company_id
@@ -139,7 +140,8 @@ class ContactForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.country.choices = choices(country_choices())
+        # Built and rendered once per language (web/core/forms.py, docs/PERFORMANCE.md).
+        self.country.choices = rendered_choices(("countries", current_language()), country_choices)
         self.cleaned: dict[str, str] = {}
 
     def validate_phone(self, field) -> None:

@@ -59,14 +59,15 @@ def one_space_per_person():
 
 def draft_for_step(step: int):
     """Return (draft, None) when the step may be shown, else (None, a redirect)."""
-    if wizard.draft_expired():
+    # Read once per request (one GETEX), whether it expired or not.
+    draft = wizard.load_draft()
+    if draft is None and wizard.has_draft_token():  # the session's draft expired
         wizard.start_draft()
         flash(
             _("Votre saisie a expiré après une heure d'inactivité : veuillez recommencer."),
             "warning",
         )
         return None, redirect(url_for(STEP_ENDPOINTS[1]))
-    draft = wizard.load_draft()
     if draft is None and step > 1 and wizard.load_receipt() is not None:
         # Back from the waiting page: this browser's sign-up is made, show where it stands.
         return None, redirect(url_for("registration.waiting"))

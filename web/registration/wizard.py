@@ -55,9 +55,9 @@ def load_draft() -> Draft | None:
     return Draft(token=token, **json.loads(raw))
 
 
-def draft_expired() -> bool:
-    """True when the session points at a draft that Redis has let expire."""
-    return bool(session.get("draft")) and load_draft() is None
+def has_draft_token() -> bool:
+    """True when the session points at a draft (which Redis may have let expire)."""
+    return bool(session.get("draft"))
 
 
 def start_draft() -> Draft:
