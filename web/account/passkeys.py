@@ -225,9 +225,7 @@ def remove_passkey(passkey_id: int):
             status = 429
         elif last and two_step.verify_code(registration, form.code.data) is None:
             # Wrong codes count as at the login (the same per-account throttle).
-            two_step.record_failure(registration)
-            audit.record(registration.id, "two_step_failed", PASSKEY_METHOD)
-            db.session.commit()
+            two_step.record_failure(registration, PASSKEY_METHOD)
             form.code.errors.append(_("Ce code de secours est incorrect ou déjà utilisé."))
         else:
             if last:
@@ -286,9 +284,7 @@ def passkey_login_verify():
         passkeys.verify_authentication(registration, credential)
     except passkeys.PasskeyError as refused:
         db.session.rollback()
-        two_step.record_failure(registration)
-        audit.record(registration.id, "two_step_failed", PASSKEY_METHOD)
-        db.session.commit()
+        two_step.record_failure(registration, PASSKEY_METHOD)
         current_app.logger.info("passkey login refused: %s", refused.reason)
         return _json_error(
             _(

@@ -19,7 +19,7 @@ from web.core import audit, two_step
 from web.core.expired_forms import keeps_on_expiry
 from web.core.limits import LOGIN_IP, by_ip
 from web.core.notices import notify
-from web.extensions import db, limiter
+from web.extensions import limiter
 from web.models import MailKind
 
 # What a subscriber may still reach while REQUIRE_TWO_STEP waits for their enrolment.
@@ -95,8 +95,6 @@ def two_step_login():
             if method is not None:
                 return finish_login(registration, method)
             two_step.record_failure(registration)
-            audit.record(registration.id, "two_step_failed")
-            db.session.commit()
             form.code.errors.append(_("Code incorrect ou déjà utilisé."))
             status = 401
     return render_template(
@@ -165,8 +163,6 @@ def two_step_disable():
             status = 429
         elif two_step.verify_code(current_user, form.code.data) is None:
             two_step.record_failure(current_user)
-            audit.record(current_user.id, "two_step_failed")
-            db.session.commit()
             form.code.errors.append(_("Code incorrect ou déjà utilisé."))
         else:
             two_step.clear_failures(current_user)

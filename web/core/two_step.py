@@ -427,9 +427,11 @@ def may_try(registration: Registration) -> Verdict:
     return counter_verdict(FAIL_KEY.format(registration.id))
 
 
-def record_failure(registration: Registration) -> None:
-    """Count a wrong code against the account."""
+def record_failure(registration: Registration, method: str | None = None) -> None:
+    """A wrong code (or refused passkey): counted against the account, written in its history."""
     count_failure(FAIL_KEY.format(registration.id))
+    audit.record(registration.id, "two_step_failed", method)
+    db.session.commit()
 
 
 def clear_failures(registration: Registration) -> None:

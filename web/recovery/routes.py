@@ -246,8 +246,6 @@ def second_step():
                 _mark_answered("second")
                 return redirect(url_for("recovery.new_password"))
             two_step.record_failure(registration)
-            audit.record(registration.id, "two_step_failed")
-            db.session.commit()
             form.code.errors.append(_("Code incorrect ou déjà utilisé."))
             status = 401
     return render_template(
