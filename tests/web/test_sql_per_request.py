@@ -1,0 +1,81 @@
+"""The sign-up flow's database work per request (issue 17): « Valider » commits once,
+without reading back rows it has just written, and the waiting and confirmation pages do
+not touch the database.
+
+The bounds are the counts measured when they were brought down: the tests fail if they
+grow back. SQLite and PostgreSQL emit the same statements here (INSERT … RETURNING on both).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from tests.support import csrf_token
+from web.extensions import db
+
+
+@contextmanager
+def sql_counted(app) -> Iterator[Counter]:
+    """Count the statements (by first keyword), the commits and the pool checkouts (each
+    one a liveness ping: pool_pre_ping) of the app's engine."""
+    counts: Counter = Counter()
+    with app.app_context():
+        engine = db.engine
+
+    def statement(conn, cursor, sql, parameters, context, executemany) -> None:
+        counts[sql.split(None, 1)[0].upper()] += 1
+        counts["statements"] += 1
+
+    def commit(conn) -> None:
+        counts["commits"] += 1
+
+    def checkout(dbapi_connection, record, proxy) -> None:
+        counts["checkouts"] += 1
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    event.listen(engine, "checkout", checkout)
+    try:
+        yield counts
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+        event.remove(engine, "checkout", checkout)
+
+
+@pytest.fixture
+def valider_token(client, wizard) -> str:
+    """The confirmation form's token, the three steps done."""
+    wizard.accept_terms()
+    wizard.credentials()
+    wizard.profile()
+    return csrf_token(client.get("/inscription/confirmation").get_data(as_text=True))
+
+
+def test_valider_commits_once_and_reads_back_nothing(app, client, valider_token, mail_queue):
+    with sql_counted(app) as counts:
+        response = client.post("/inscription/confirmation", data={"csrf_token": valider_token})
+
+    assert response.headers["Location"] == "/inscription/attente"
+    assert mail_queue.count == 1
+    # The live registration of the address, the registration, its outbox row, the job id.
+    assert counts["commits"] == 1
+    assert counts["checkouts"] == 1
+    assert counts["SELECT"] == 1
+    assert counts["statements"] == 4
+
+
+def test_waiting_and_confirmation_pages_do_not_touch_the_database(app, client, valider_token):
+    with sql_counted(app) as counts:
+        assert client.get("/inscription/confirmation").status_code == 200
+    assert counts["statements"] == 0
+    client.post("/inscription/confirmation", data={"csrf_token": valider_token})
+
+    with sql_counted(app) as counts:
+        assert client.get("/inscription/attente").status_code == 200
+    assert counts["statements"] == 0
