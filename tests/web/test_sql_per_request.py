@@ -1,6 +1,6 @@
-"""The sign-up flow's database work per request (issue 17): « Valider » commits once,
-without reading back rows it has just written, and the waiting and confirmation pages do
-not touch the database.
+"""The sign-up flow's database work per request (issue 17): « Valider » and a successful
+activation each commit once, without reading back rows they have just written, and the
+waiting and confirmation pages do not touch the database.
 
 The bounds are the counts measured when they were brought down: the tests fail if they
 grow back. SQLite and PostgreSQL emit the same statements here (INSERT … RETURNING on both).
@@ -15,7 +15,8 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from tests.support import csrf_token
+from tests.activation.helpers import activated_number
+from tests.support import EMAIL, code_from, csrf_token
 from web.extensions import db
 
 
@@ -79,3 +80,30 @@ def test_waiting_and_confirmation_pages_do_not_touch_the_database(app, client, v
     with sql_counted(app) as counts:
         assert client.get("/inscription/attente").status_code == 200
     assert counts["statements"] == 0
+
+
+def test_activation_commits_once_and_the_success_page_reads_once(
+    app, client, wizard, run_worker, outbox
+):
+    wizard.complete()
+    run_worker()
+    page = client.get("/activation/")
+    data = {
+        "csrf_token": csrf_token(page.get_data(as_text=True)),
+        "email": EMAIL,
+        "code": code_from(outbox[0]),
+    }
+
+    with sql_counted(app) as posted:
+        response = client.post("/activation/", data=data)
+    assert response.headers["Location"] == "/activation/reussie"
+    with sql_counted(app) as shown:
+        success = client.get("/activation/reussie")
+
+    assert activated_number(success)
+    # The address's registration; the counter, the new state, the audit event.
+    assert posted["commits"] == 1
+    assert posted["checkouts"] == 1
+    assert posted["SELECT"] == 1
+    assert posted["statements"] == 4
+    assert shown["statements"] == 1
