@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from mailer.maintenance import reconcile_outbox
 from tests.support import EMAIL, csrf_token
+from tests.web.sql_counts import sql_counted
 from web.extensions import db
 from web.models import MailOutbox
 from web.registration import wizard as wizard_store
@@ -34,7 +35,7 @@ def valider(client, token: str):
 
 
 def test_a_job_lost_between_the_commit_and_the_enqueue_is_enqueued_once_by_the_replay(
-    client, valider_token, rows, mail_queue, run_worker, outbox
+    app, client, valider_token, rows, mail_queue, run_worker, outbox
 ):
     def crash(session) -> None:  # the process dies once the row is committed
         raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
@@ -48,10 +49,13 @@ def test_a_job_lost_between_the_commit_and_the_enqueue_is_enqueued_once_by_the_r
     assert owed.enqueued_at is not None and owed.job_id == f"outbox-{owed.id}"
     assert mail_queue.count == 0
 
-    again = valider(client, valider_token)
+    with sql_counted(app) as counts:
+        again = valider(client, valider_token)
 
     assert again.headers["Location"] == "/inscription/attente"
     assert mail_queue.job_ids == [f"outbox-{owed.id}"]
+    # The address, its owed rows, the job recorded: the registration is not read back.
+    assert (counts["SELECT"], counts["commits"]) == (2, 1)
     run_worker()
     assert [mail["To"] for mail in outbox] == [EMAIL]
 

@@ -64,8 +64,9 @@ def confirm_registration(draft: Draft) -> Confirmation:
         if existing is not None and existing.draft_key == draft_key:
             # This same « Valider » again, its first answer lost (a 503 after the commit):
             # the same waiting page, and no « already registered » mail beside the code.
+            registration_id = existing.id  # before a commit of the enqueue expires it
             _enqueue_missing_jobs(existing)
-            return _confirmation(draft, existing.id)
+            return _confirmation(draft, registration_id)
         if existing is not None:
             registration, kind = existing, MailKind.ALREADY_REGISTERED
         else:
