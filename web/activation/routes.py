@@ -63,10 +63,10 @@ def activate():
     if request.method == "GET":
         form.email.data = _linked_address()
     if form.validate_on_submit():
-        result, registration = activate_space(form.normalised_email, form.code.data)
+        result, registration_id = activate_space(form.normalised_email, form.code.data)
         if result is ActivationResult.ACTIVATED:
             session.pop(LINKED_REGISTRATION, None)
-            activation_receipt.grant(registration.id)
+            activation_receipt.grant(registration_id)
             return redirect(url_for("activation.success"))
         if result is ActivationResult.BUSY:
             # The code is right (another request is using it): not "incorrect".

@@ -30,8 +30,11 @@ class ActivationResult(enum.Enum):
     BUSY = "busy"  # the same code is being used right now
 
 
-def activate(email: str, typed_code: str) -> tuple[ActivationResult, Registration | None]:
-    """Check address + code and, when right, make the space active with a new number."""
+def activate(email: str, typed_code: str) -> tuple[ActivationResult, int | None]:
+    """Check address + code and, when right, make the space active with a new number.
+
+    Returns the outcome, and the id of the space it activated.
+    """
     registration = live_registration(email)
     secret_key = current_app.config["SECRET_KEY"]
     registration_id = registration.id if registration else 0
@@ -59,17 +62,17 @@ def activate(email: str, typed_code: str) -> tuple[ActivationResult, Registratio
         # and the code is released, usable again at once.
         wait_for_replica(connection, current_app.config["REDIS_REPLICA_WAIT_MS"])
     except NotReplicated:
-        codes.restore_claim(connection, registration.id)
+        codes.restore_claim(connection, registration_id)
         raise
     try:
         _issue_subscriber_number(registration)
     except Exception:
         # Nothing committed: the code goes back, still valid for what was left of its 48 h.
         db.session.rollback()
-        codes.restore_claim(connection, registration.id)
+        codes.restore_claim(connection, registration_id)
         raise
-    codes.settle_claim(connection, registration.id)
-    return ActivationResult.ACTIVATED, registration
+    codes.settle_claim(connection, registration_id)
+    return ActivationResult.ACTIVATED, registration_id
 
 
 def _no_code_to_check(email: str) -> ActivationResult:
@@ -111,7 +114,10 @@ def mail_renewed_code(registration_id: int, ip: str | None, at: datetime) -> Non
 
 
 def _issue_subscriber_number(registration: Registration) -> None:
-    """Allocate the counter and switch the registration to active, in one transaction."""
+    """Allocate the counter and switch the registration to active, in one transaction.
+
+    The registration is left expired by the commit: nothing reads it again in this request.
+    """
     now = utcnow()
     counter = SubscriberCounter(registration_id=registration.id, issued_at=now)
     db.session.add(counter)
@@ -130,4 +136,3 @@ def _issue_subscriber_number(registration: Registration) -> None:
     audit.record(registration.id, "activated")
     db.session.commit()
     metrics.count("activations")
-    db.session.refresh(registration)

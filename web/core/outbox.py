@@ -12,6 +12,8 @@ from collections.abc import Callable
 import redis
 from flask import current_app
 from rq import Queue, Retry
+from rq.job import Job
+from sqlalchemy import update
 
 from web.core.request_log import current_request_id
 from web.extensions import db, redis_store
@@ -68,17 +70,21 @@ def send_mail(registration: Registration, kind: MailKind, recipient: str | None 
     return enqueue_outbox(outbox)
 
 
-def enqueue_outbox(outbox: MailOutbox) -> bool:
-    """Enqueue the job for a committed outbox row, with only the registration id as argument.
+def outbox_job_id(outbox_id: int) -> str:
+    """The job id of an outbox row's mail: deterministic, so a row has one job at most."""
+    return f"{OUTBOX_JOB_PREFIX}{outbox_id}"
 
-    Returns False when Redis cannot take it: the row stays in the outbox and the
-    scheduled reconciler enqueues it later, so the registration is never lost.
+
+def enqueue_owed_mail(outbox_id: int, registration_id: int, kind: MailKind | str) -> bool:
+    """Enqueue the job of a committed outbox row, from its ids (no ORM attribute read).
+
+    Returns False when Redis cannot take it; the caller decides what the row records.
     """
     try:
-        job = mail_queue().enqueue(
-            job_for(outbox.kind),
-            outbox.registration_id,
-            job_id=f"{OUTBOX_JOB_PREFIX}{outbox.id}",
+        mail_queue().enqueue(
+            job_for(kind),
+            registration_id,
+            job_id=outbox_job_id(outbox_id),
             retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
             failure_ttl=7 * 24 * 3600,
             job_timeout=MAIL_JOB_TIMEOUT,
@@ -86,9 +92,36 @@ def enqueue_outbox(outbox: MailOutbox) -> bool:
             meta={"request_id": current_request_id()},
         )
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
-        current_app.logger.warning("outbox %s not enqueued: Redis unavailable", outbox.id)
+        current_app.logger.warning("outbox %s not enqueued: Redis unavailable", outbox_id)
         return False
-    outbox.job_id = job.id
+    return True
+
+
+def job_exists(outbox_id: int) -> bool:
+    """Whether Redis still holds the job of an outbox row (queued, running or kept)."""
+    return bool(redis_store.connection.exists(Job.key_for(outbox_job_id(outbox_id))))
+
+
+def forget_enqueue(outbox_id: int) -> None:
+    """Record that Redis refused the job written as enqueued before the commit: the row
+    reads as never enqueued again (ops report); the reconciler enqueues it later."""
+    db.session.execute(
+        update(MailOutbox).where(MailOutbox.id == outbox_id).values(job_id=None, enqueued_at=None)
+    )
+    db.session.commit()
+
+
+def enqueue_outbox(outbox: MailOutbox) -> bool:
+    """Enqueue the job for a committed outbox row, with only the registration id as argument,
+    then record the job on the row (a second commit).
+
+    Returns False when Redis cannot take it: the row stays in the outbox and the
+    scheduled reconciler enqueues it later, so the registration is never lost.
+    """
+    outbox_id = outbox.id
+    if not enqueue_owed_mail(outbox_id, outbox.registration_id, outbox.kind):
+        return False
+    outbox.job_id = outbox_job_id(outbox_id)
     outbox.enqueued_at = utcnow()
     db.session.commit()
     return True

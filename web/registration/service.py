@@ -11,7 +11,14 @@ from sqlalchemy.exc import IntegrityError
 
 from web.core import metrics
 from web.core.i18n import current_language
-from web.core.outbox import enqueue_outbox, owe_mail
+from web.core.outbox import (
+    enqueue_outbox,
+    enqueue_owed_mail,
+    forget_enqueue,
+    job_exists,
+    outbox_job_id,
+    owe_mail,
+)
 from web.core.secrets.fingerprint import draft_fingerprint
 from web.core.subscribers import PROFILE_COLUMNS, live_registration
 from web.extensions import db
@@ -44,8 +51,10 @@ def _new_registration(draft: Draft) -> Registration:
 
 
 def confirm_registration(draft: Draft) -> Confirmation:
-    """Save the registration and its outbox row, commit, then enqueue the mail job.
+    """Save the registration and its outbox row in one commit, then enqueue the mail job.
 
+    The row is committed with its job's id and time, written before the job exists: one
+    commit on the way that works. When Redis refuses the job, a second commit says so.
     An address that already has a live space gets no second registration: its owner is
     owed an "already registered" mail instead, and the caller sees the same result.
     """
@@ -55,9 +64,9 @@ def confirm_registration(draft: Draft) -> Confirmation:
         if existing is not None and existing.draft_key == draft_key:
             # This same « Valider » again, its first answer lost (a 503 after the commit):
             # the same waiting page, and no « already registered » mail beside the code.
-            for owed in _not_enqueued(existing):
-                enqueue_outbox(owed)
-            return _confirmation(draft, existing)
+            registration_id = existing.id  # before a commit of the enqueue expires it
+            _enqueue_missing_jobs(existing)
+            return _confirmation(draft, registration_id)
         if existing is not None:
             registration, kind = existing, MailKind.ALREADY_REGISTERED
         else:
@@ -65,6 +74,11 @@ def confirm_registration(draft: Draft) -> Confirmation:
             db.session.add(registration)
         outbox = owe_mail(registration, kind)
         try:
+            db.session.flush()
+            # Kept before the commit expires them: reading them after would cost SELECTs.
+            outbox_id, registration_id = outbox.id, registration.id
+            outbox.job_id = outbox_job_id(outbox_id)
+            outbox.enqueued_at = utcnow()
             db.session.commit()
             break
         except IntegrityError:
@@ -72,26 +86,30 @@ def confirm_registration(draft: Draft) -> Confirmation:
             db.session.rollback()
     else:  # pragma: no cover - a second race on the same address is not expected
         raise RuntimeError("could not confirm the registration")
-    if enqueue_outbox(outbox):
+    if enqueue_owed_mail(outbox_id, registration_id, kind):
         # Not when Redis is down: a metric must not add its own timeout to the page's.
         metrics.count("signups_confirmed")
-    return _confirmation(draft, registration)
+    else:
+        forget_enqueue(outbox_id)
+    return _confirmation(draft, registration_id)
 
 
-def _not_enqueued(registration: Registration) -> list[MailOutbox]:
-    """Its owed mails that no job was enqueued for yet (the first answer failed before)."""
-    return list(
-        db.session.scalars(
-            select(MailOutbox).where(
-                MailOutbox.registration_id == registration.id,
-                MailOutbox.enqueued_at.is_(None),
-                MailOutbox.sent_at.is_(None),
-                MailOutbox.failed_at.is_(None),
-            )
+def _enqueue_missing_jobs(registration: Registration) -> None:
+    """Enqueue the jobs of its unsent mails that Redis does not hold: refused by Redis, or
+    lost in a crash between the commit and the enqueue (their `enqueued_at` is set then).
+    A row whose job exists gets no second one."""
+    owed = db.session.scalars(
+        select(MailOutbox).where(
+            MailOutbox.registration_id == registration.id,
+            MailOutbox.sent_at.is_(None),
+            MailOutbox.failed_at.is_(None),
         )
-    )
+    ).all()
+    for row in owed:
+        if not job_exists(row.id):
+            enqueue_outbox(row)
 
 
-def _confirmation(draft: Draft, registration: Registration) -> Confirmation:
+def _confirmation(draft: Draft, registration_id: int) -> Confirmation:
     ttl = timedelta(seconds=current_app.config["ACTIVATION_CODE_TTL_SECONDS"])
-    return Confirmation(email=draft.email, registration_id=registration.id, deadline=utcnow() + ttl)
+    return Confirmation(email=draft.email, registration_id=registration_id, deadline=utcnow() + ttl)
