@@ -22,7 +22,7 @@ from flask_mail import Message
 from redis.exceptions import RedisError
 from rq import get_current_job
 from rq.timeouts import JobTimeoutException
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from mailer import daily_cap
@@ -176,10 +176,14 @@ def hand_off(
 
 
 def mark_sent(rows: list[MailOutbox], sent_at: datetime) -> None:
-    """Settle the rows (the caller commits)."""
-    for row in rows:
-        row.sent_at = sent_at
-        row.attempts += 1
+    """Settle the rows (the caller commits): one UPDATE for them all, not the unit of
+    work's flush of each object (the objects are not read again before the commit)."""
+    db.session.execute(
+        update(MailOutbox)
+        .where(MailOutbox.id.in_([row.id for row in rows]))
+        .values(sent_at=sent_at, attempts=MailOutbox.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def send_once(

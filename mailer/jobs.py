@@ -6,7 +6,9 @@ RQ delivers at least once (mailer/delivery.py).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -187,10 +189,14 @@ def drain_owed_codes(limit: int | None = None) -> int:
         .order_by(MailOutbox.id)
     ):
         rows_of[row.registration_id].append(row)
-    db.session.scalars(select(Registration).where(Registration.id.in_(registration_ids))).all()
+    # Kept referenced: the session's identity map holds objects weakly, and `_send_code`
+    # finds them there instead of one SELECT each.
+    registrations = db.session.scalars(
+        select(Registration).where(Registration.id.in_(registration_ids))
+    ).all()
     done = 0
     try:
-        with draining():
+        with draining(), _kept_after_commit():
             for registration_id in registration_ids:
                 with daily_cap.given_back_unless_spent():
                     _send_code(registration_id, rows_of[registration_id])
@@ -211,7 +217,21 @@ def drain_owed_codes(limit: int | None = None) -> int:
                     enqueue_outbox(row)
     else:
         log.info("activation codes of %d queued job(s) sent by this one", done)
+    del registrations
     return len(registration_ids)
+
+
+@contextlib.contextmanager
+def _kept_after_commit() -> Iterator[None]:
+    """While a batch is sent: the rows and registrations read for it stay loaded after each
+    mail's commit, instead of one refresh SELECT per object and mail. Each mail's writes
+    are conditional UPDATEs or its own rows, which only this job holds."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = True
 
 
 def _mark_code_sent(
@@ -229,6 +249,8 @@ def _mark_code_sent(
             code_sent_at=handed_at,
             code_expires_at=handed_at + timedelta(seconds=_code_ttl()),
         )
+        # Nothing to bring up to date in the session: the object is not read after this.
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()
 
