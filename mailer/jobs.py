@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from redis.client import Pipeline
 from rq.job import Job
 from sqlalchemy import select, update
 
@@ -82,11 +83,14 @@ def _send_code(registration_id: int, rows: list[MailOutbox] | None = None) -> st
     ttl = _code_ttl()
     code = codes.generate_code()
     digest = codes.code_digest(current_app.config["SECRET_KEY"], registration.id, code)
-    # Stored before sending (with slack) so the code works the moment it arrives; the
-    # 48 h window itself starts at the hand-off below. Any earlier code stops working.
-    codes.store_code(connection, registration.id, digest, ttl + 3600)
-    # The link lives with this code (links.py): kept as long as the code's key at most.
-    link_token = links.issue_link(connection, registration.id, digest, ttl + 3600)
+    with connection.pipeline() as pipe:  # one round trip, atomic (MULTI)
+        # Stored before sending (with slack) so the code works the moment it arrives; the
+        # 48 h window itself starts at the hand-off below. Any earlier code stops working.
+        codes.queue_code(pipe, registration.id, digest, ttl + 3600)
+        # The link lives with this code (links.py): kept as long as the code's key at most.
+        link_token = links.issue_link(pipe, registration.id, digest, ttl + 3600)
+        codes.queue_was_burned(pipe, registration.id)
+        burned = bool(pipe.execute()[-1])
     message = render_mail(
         "activation_code",
         subject=_l("Votre code d'activation espace-pro"),
@@ -94,7 +98,7 @@ def _send_code(registration_id: int, rows: list[MailOutbox] | None = None) -> st
         language=registration.preferred_locale,
         code=code,
         # The code it replaces was burned by wrong tries: say so, the owner may not know.
-        burned=codes.was_burned(connection, registration.id),
+        burned=burned,
         deadline=utcnow() + timedelta(seconds=ttl),
         registration=registration,
         activation_url=public_url_for("activation.activate", jeton=link_token),
@@ -105,11 +109,16 @@ def _send_code(registration_id: int, rows: list[MailOutbox] | None = None) -> st
         MailKind.ACTIVATION_CODE,
         message,
         capped=True,
-        then=lambda: codes.set_code_expiry(connection, registration.id, ttl),
+        then=lambda pipe: _code_handed(pipe, registration.id, ttl),
     )
-    codes.forget_burned(connection, registration.id)
     _mark_code_sent(registration, rows, handed_at)
     return "sent"
+
+
+def _code_handed(pipe: Pipeline, registration_id: int, ttl: int) -> None:
+    """The code's validity starts at the hand-off; the mail told of a burned code, if any."""
+    codes.set_code_expiry(pipe, registration_id, ttl)
+    codes.forget_burned(pipe, registration_id)
 
 
 # Take queued jobs out of the queue and delete them, atomically each: a job taken here was
