@@ -188,11 +188,11 @@ def hand_off(
 def mark_sent(rows: list[MailOutbox], sent_at: datetime) -> None:
     """Settle the rows (the caller commits): one UPDATE for them all, not the unit of
     work's flush of each object (the objects are not read again before the commit)."""
+    outbox = MailOutbox.__table__  # Core: no ORM bulk-update machinery for one statement
     db.session.execute(
-        update(MailOutbox)
-        .where(MailOutbox.id.in_([row.id for row in rows]))
-        .values(sent_at=sent_at, attempts=MailOutbox.attempts + 1)
-        .execution_options(synchronize_session=False)
+        update(outbox)
+        .where(outbox.c.id.in_([row.id for row in rows]))
+        .values(sent_at=sent_at, attempts=outbox.c.attempts + 1)
     )
 
 

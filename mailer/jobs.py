@@ -250,16 +250,15 @@ def _mark_code_sent(
     # Conditional, not through the object read before sending: the subscriber may already
     # have activated with this code (the mail arrives before this commit), and an active
     # space must stay active (found by tests/scale/test_two_web_three_workers.py).
+    table = Registration.__table__  # Core: the object is not read after this
     db.session.execute(
-        update(Registration)
-        .where(Registration.id == registration.id, Registration.state.in_(PENDING_STATES))
+        update(table)
+        .where(table.c.id == registration.id, table.c.state.in_(PENDING_STATES))
         .values(
             state=RegistrationState.CODE_SENT,
             code_sent_at=handed_at,
             code_expires_at=handed_at + timedelta(seconds=_code_ttl()),
         )
-        # Nothing to bring up to date in the session: the object is not read after this.
-        .execution_options(synchronize_session=False)
     )
     db.session.commit()
 
