@@ -19,10 +19,11 @@ from datetime import datetime
 
 from flask import current_app
 from flask_mail import Message
+from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import get_current_job
 from rq.timeouts import JobTimeoutException
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from mailer import daily_cap
@@ -142,13 +143,15 @@ def hand_off(
     message: Message,
     *,
     capped: bool,
-    then: Callable[[], None] | None = None,
+    then: Callable[[Pipeline], None] | None = None,
 ) -> datetime:
     """Give the mail to SMTP and mark it handed; return when. On failure, record and raise.
 
     `capped`: a reservation was taken in the daily cap, spent once SMTP takes the mail
     (given back otherwise, by `mail_job`'s guard).
-    `then` runs right after the hand-off, before the mark (the code's 48 h start there).
+    `then` queues writes that go right after the hand-off, before the mark (the code's
+    48 h start there), on the pipeline that writes the mark and the metrics: one round
+    trip for all of them, in that order.
     """
     # What the mail promises (a code's hash, its link, an unlock token) must survive a
     # failover: with replicas, one must hold it before SMTP gets the mail, or the job is
@@ -162,10 +165,17 @@ def hand_off(
     if capped:
         daily_cap.spent(message.recipients[0])
     handed_at = utcnow()
-    count_handed(kind, rows)
-    if then is not None:
-        then()
-    redis_store.connection.set(HANDED_KEY.format(rows[-1].id), 1, ex=HANDED_SECONDS)
+    with redis_store.connection.pipeline(transaction=False) as pipe:
+        if then is not None:
+            then(pipe)
+        pipe.set(HANDED_KEY.format(rows[-1].id), 1, ex=HANDED_SECONDS)
+        needed = len(pipe)
+        queue_handed_metrics(pipe, kind, rows)
+        results = pipe.execute(raise_on_error=False)
+    # A metric never fails the work it counts; the mark and what `then` wrote must hold.
+    failed = next((result for result in results[:needed] if isinstance(result, Exception)), None)
+    if failed is not None:
+        raise failed
     log.info(
         "%s handed to SMTP for %s (registration %s)",
         LOG_NAMES.get(kind, kind),
@@ -176,10 +186,14 @@ def hand_off(
 
 
 def mark_sent(rows: list[MailOutbox], sent_at: datetime) -> None:
-    """Settle the rows (the caller commits)."""
-    for row in rows:
-        row.sent_at = sent_at
-        row.attempts += 1
+    """Settle the rows (the caller commits): one UPDATE for them all, not the unit of
+    work's flush of each object (the objects are not read again before the commit)."""
+    outbox = MailOutbox.__table__  # Core: no ORM bulk-update machinery for one statement
+    db.session.execute(
+        update(outbox)
+        .where(outbox.c.id.in_([row.id for row in rows]))
+        .values(sent_at=sent_at, attempts=outbox.c.attempts + 1)
+    )
 
 
 def send_once(
@@ -216,10 +230,12 @@ def send_once(
     return "sent"
 
 
-def count_handed(kind: MailKind, rows: list[MailOutbox]) -> None:
-    """Count a mail handed to SMTP, and how long it waited since it was owed."""
-    metrics.count("mails_sent", kind)
-    metrics.observe_mail_handoff((utcnow() - min(row.created_at for row in rows)).total_seconds())
+def queue_handed_metrics(pipe: Pipeline, kind: MailKind, rows: list[MailOutbox]) -> None:
+    """Count a mail handed to SMTP, and how long it waited since it was owed (queued on
+    the pipeline that marks it handed)."""
+    metrics.queue_count(pipe, "mails_sent", kind)
+    waited = (utcnow() - min(row.created_at for row in rows)).total_seconds()
+    metrics.queue_mail_handoff(pipe, waited)
 
 
 def _delivery_failed(

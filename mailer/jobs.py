@@ -6,11 +6,14 @@ RQ delivers at least once (mailer/delivery.py).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from redis.client import Pipeline
 from rq.job import Job
 from sqlalchemy import select, update
 
@@ -80,11 +83,14 @@ def _send_code(registration_id: int, rows: list[MailOutbox] | None = None) -> st
     ttl = _code_ttl()
     code = codes.generate_code()
     digest = codes.code_digest(current_app.config["SECRET_KEY"], registration.id, code)
-    # Stored before sending (with slack) so the code works the moment it arrives; the
-    # 48 h window itself starts at the hand-off below. Any earlier code stops working.
-    codes.store_code(connection, registration.id, digest, ttl + 3600)
-    # The link lives with this code (links.py): kept as long as the code's key at most.
-    link_token = links.issue_link(connection, registration.id, digest, ttl + 3600)
+    with connection.pipeline() as pipe:  # one round trip, atomic (MULTI)
+        # Stored before sending (with slack) so the code works the moment it arrives; the
+        # 48 h window itself starts at the hand-off below. Any earlier code stops working.
+        codes.queue_code(pipe, registration.id, digest, ttl + 3600)
+        # The link lives with this code (links.py): kept as long as the code's key at most.
+        link_token = links.issue_link(pipe, registration.id, digest, ttl + 3600)
+        codes.queue_was_burned(pipe, registration.id)
+        burned = bool(pipe.execute()[-1])
     message = render_mail(
         "activation_code",
         subject=_l("Votre code d'activation espace-pro"),
@@ -92,7 +98,7 @@ def _send_code(registration_id: int, rows: list[MailOutbox] | None = None) -> st
         language=registration.preferred_locale,
         code=code,
         # The code it replaces was burned by wrong tries: say so, the owner may not know.
-        burned=codes.was_burned(connection, registration.id),
+        burned=burned,
         deadline=utcnow() + timedelta(seconds=ttl),
         registration=registration,
         activation_url=public_url_for("activation.activate", jeton=link_token),
@@ -103,11 +109,16 @@ def _send_code(registration_id: int, rows: list[MailOutbox] | None = None) -> st
         MailKind.ACTIVATION_CODE,
         message,
         capped=True,
-        then=lambda: codes.set_code_expiry(connection, registration.id, ttl),
+        then=lambda pipe: _code_handed(pipe, registration.id, ttl),
     )
-    codes.forget_burned(connection, registration.id)
     _mark_code_sent(registration, rows, handed_at)
     return "sent"
+
+
+def _code_handed(pipe: Pipeline, registration_id: int, ttl: int) -> None:
+    """The code's validity starts at the hand-off; the mail told of a burned code, if any."""
+    codes.set_code_expiry(pipe, registration_id, ttl)
+    codes.forget_burned(pipe, registration_id)
 
 
 # Take queued jobs out of the queue and delete them, atomically each: a job taken here was
@@ -187,10 +198,14 @@ def drain_owed_codes(limit: int | None = None) -> int:
         .order_by(MailOutbox.id)
     ):
         rows_of[row.registration_id].append(row)
-    db.session.scalars(select(Registration).where(Registration.id.in_(registration_ids))).all()
+    # Kept referenced: the session's identity map holds objects weakly, and `_send_code`
+    # finds them there instead of one SELECT each.
+    registrations = db.session.scalars(
+        select(Registration).where(Registration.id.in_(registration_ids))
+    ).all()
     done = 0
     try:
-        with draining():
+        with draining(), _kept_after_commit():
             for registration_id in registration_ids:
                 with daily_cap.given_back_unless_spent():
                     _send_code(registration_id, rows_of[registration_id])
@@ -211,7 +226,21 @@ def drain_owed_codes(limit: int | None = None) -> int:
                     enqueue_outbox(row)
     else:
         log.info("activation codes of %d queued job(s) sent by this one", done)
+    del registrations
     return len(registration_ids)
+
+
+@contextlib.contextmanager
+def _kept_after_commit() -> Iterator[None]:
+    """While a batch is sent: the rows and registrations read for it stay loaded after each
+    mail's commit, instead of one refresh SELECT per object and mail. Each mail's writes
+    are conditional UPDATEs or its own rows, which only this job holds."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = True
 
 
 def _mark_code_sent(
@@ -221,9 +250,10 @@ def _mark_code_sent(
     # Conditional, not through the object read before sending: the subscriber may already
     # have activated with this code (the mail arrives before this commit), and an active
     # space must stay active (found by tests/scale/test_two_web_three_workers.py).
+    table = Registration.__table__  # Core: the object is not read after this
     db.session.execute(
-        update(Registration)
-        .where(Registration.id == registration.id, Registration.state.in_(PENDING_STATES))
+        update(table)
+        .where(table.c.id == registration.id, table.c.state.in_(PENDING_STATES))
         .values(
             state=RegistrationState.CODE_SENT,
             code_sent_at=handed_at,

@@ -57,23 +57,32 @@ def observe_request(endpoint: str, method: str, status: int, seconds: float) -> 
 
 def count(event: str, kind: str | None = None, amount: int = 1) -> None:
     """Add to an event counter in Redis; a metric never fails the work it counts."""
-    field = event if kind is None else f"{event}:{kind}"
     try:
-        redis_store.connection.hincrby(EVENTS_KEY, field, amount)
+        queue_count(redis_store.connection, event, kind, amount)
     except redis.RedisError:
         log.warning("metric %s not counted: Redis unavailable", event)
 
 
+def queue_count(pipe: redis.Redis, event: str, kind: str | None = None, amount: int = 1) -> None:
+    """`count` on a client, or queued on the caller's pipeline (sent with its own writes)."""
+    pipe.hincrby(EVENTS_KEY, event if kind is None else f"{event}:{kind}", amount)
+
+
 def observe_mail_handoff(seconds: float) -> None:
     """Record how long a mail waited between its outbox row and its hand-off to SMTP."""
-    bucket = next(bound for bound in HANDOFF_BUCKETS if seconds <= bound)
     try:
         with redis_store.connection.pipeline() as pipe:
-            pipe.hincrby(HANDOFF_KEY, _bucket_field(bucket), 1)
-            pipe.hincrbyfloat(HANDOFF_KEY, "sum", max(seconds, 0.0))
+            queue_mail_handoff(pipe, seconds)
             pipe.execute()
     except redis.RedisError:
         log.warning("metric mail_handoff not observed: Redis unavailable")
+
+
+def queue_mail_handoff(pipe: redis.Redis, seconds: float) -> None:
+    """`observe_mail_handoff` queued on the caller's pipeline."""
+    bucket = next(bound for bound in HANDOFF_BUCKETS if seconds <= bound)
+    pipe.hincrby(HANDOFF_KEY, _bucket_field(bucket), 1)
+    pipe.hincrbyfloat(HANDOFF_KEY, "sum", max(seconds, 0.0))
 
 
 def _bucket_field(bound: float) -> str:

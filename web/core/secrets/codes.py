@@ -8,6 +8,7 @@ import hmac
 import secrets
 
 import redis
+from redis.client import Pipeline
 
 # Crockford base32: no I, L, O or U, so nothing is mistaken when typed from an email.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -84,11 +85,17 @@ def _keys(registration_id: int) -> list[str]:
 
 def store_code(connection: redis.Redis, registration_id: int, digest: str, ttl: int) -> None:
     """Make this the registration's only valid code, with a fresh attempt count."""
-    code_key, attempts_key, claim_key = _keys(registration_id)
     with connection.pipeline() as pipe:
-        pipe.set(code_key, digest, ex=ttl)
-        pipe.delete(attempts_key, claim_key)
+        queue_code(pipe, registration_id, digest, ttl)
         pipe.execute()
+
+
+def queue_code(pipe: Pipeline, registration_id: int, digest: str, ttl: int) -> None:
+    """`store_code`'s writes, queued on the caller's MULTI pipeline (the worker sends the
+    code, its link and the burn check in one round trip)."""
+    code_key, attempts_key, claim_key = _keys(registration_id)
+    pipe.set(code_key, digest, ex=ttl)
+    pipe.delete(attempts_key, claim_key)
 
 
 def set_code_expiry(connection: redis.Redis, registration_id: int, ttl: int) -> None:
@@ -128,6 +135,12 @@ def mark_burned(connection: redis.Redis, registration_id: int, ttl: int) -> None
 def was_burned(connection: redis.Redis, registration_id: int) -> bool:
     """True when the code the next mail replaces was burned by wrong tries."""
     return bool(connection.exists(BURNED_KEY.format(registration_id)))
+
+
+def queue_was_burned(pipe: Pipeline, registration_id: int) -> None:
+    """`was_burned` queued on the caller's pipeline: its result is the pipeline's (non-zero
+    when burned)."""
+    pipe.exists(BURNED_KEY.format(registration_id))
 
 
 def forget_burned(connection: redis.Redis, registration_id: int) -> None:
