@@ -193,7 +193,8 @@ def test_connection_lost_right_after_the_confirmation_commits_keeps_both_rows(
     (owed,) = rows(MailOutbox)
     assert registration.state == RegistrationState.PENDING
     assert (owed.registration_id, owed.kind) == (registration.id, MailKind.ACTIVATION_CODE)
-    assert owed.job_id == f"outbox-{owed.id}"  # enqueued, and recorded on a new connection
+    # Written with the row before the commit; the job was enqueued after it.
+    assert owed.job_id == f"outbox-{owed.id}" and owed.enqueued_at is not None
 
 
 # --- any database: an error in the middle of « Valider » ----------------------------------
