@@ -46,14 +46,11 @@ class AppLogger(Logger):
 
 logger_class = AppLogger
 
-# Threaded workers that keep the connection open between requests (docs/PERFORMANCE.md):
-# sync workers close it after every response, so each request paid a new TCP connection
-# (and Caddy in front opened one per request). A person's next page reuses it; a thread
-# waiting on the database, Redis or an argon2 hash (which releases the GIL) leaves the
-# others running.
-worker_class = "gthread"
-threads = 4
-keepalive = 5
+# gunicorn's default sync workers: one request at a time per process, as many processes as
+# the command line says. Threaded workers (gthread, 4 threads, keep-alive) were measured on
+# an idle machine and dropped (docs/PERFORMANCE.md): more CPU per flow, and a slower
+# « Valider » under load, its thread sharing the interpreter with three others.
+worker_class = "sync"
 
 
 def post_worker_init(worker) -> None:
