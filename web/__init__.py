@@ -174,10 +174,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Filters the templates use (dates in Europe/Paris, masked values)."""
+    """Filters the templates use (dates in Europe/Paris, masked values); WTForms' inputs
+    write their attributes with web/core/widgets.py."""
+    from web.core import widgets
     from web.core.templating import register
 
     register(app)
+    widgets.install()
 
 
 def register_commands(app: Flask) -> None:

@@ -12,10 +12,11 @@ from markupsafe import Markup, escape
 from wtforms import PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
-from wtforms.widgets import Select, html_params
+from wtforms.widgets import Select
 
 from web.core.i18n import lazy_label, translate
 from web.core.secrets.codes import ALPHABET, CODE_LENGTH, normalise_code
+from web.core.widgets import html_params
 from web.domain.passwords import PasswordPolicy, password_problems
 from web.domain.text import clean_text, forbidden_character
 
