@@ -10,7 +10,6 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from rq.job import Job
 from sqlalchemy import select, update
 
@@ -29,6 +28,7 @@ from mailer.render import render_mail
 from web.core.outbox import OUTBOX_JOB_PREFIX, enqueue_outbox, mail_queue
 from web.core.secrets import codes, links
 from web.core.subscribers import PENDING_STATES
+from web.core.translations import lazy_gettext as _l
 from web.core.urls import public_url_for
 from web.extensions import db, redis_store
 from web.models import MailKind, MailOutbox, Registration, RegistrationState, utcnow

@@ -97,9 +97,9 @@ def register_extensions(app: Flask) -> None:
     from web.core.i18n import select_locale, vary_on_language
 
     babel.init_app(app, locale_selector=select_locale)
-    from web.core import template_i18n
+    from web.core import translations
 
-    template_i18n.install(app)
+    translations.install(app)
     app.after_request(vary_on_language)
     redis_store.init_app(app)
     login_manager.init_app(app)

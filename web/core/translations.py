@@ -1,11 +1,13 @@
-"""The templates' gettext: Flask-Babel's translations, looked up once per language.
+"""gettext for templates and lazy strings: Flask-Babel's translations, looked up once per
+language.
 
-Flask-Babel's own template callables resolve the translations on every call (the domain,
-the babel context on `g` and the locale, each through several context-local lookups: about
-twenty per string, two hundred strings a sign-up). These resolve them from the babel
-context once and keep them there, keyed on the locale object Flask-Babel holds: a new
+Flask-Babel resolves the translations on every call (the domain, the babel context on `g`
+and the locale, each through several context-local lookups: about twenty per string, two
+hundred template strings and as many lazy labels a sign-up). These resolve them from the
+babel context once and keep them there, keyed on the locale object Flask-Babel holds: a new
 request, `force_locale` (mails) and `refresh()` each give a new locale, so a new lookup.
-Jinja's newstyle wrappers are kept: same autoescaping and `%(name)s` formatting.
+Same output as Flask-Babel's: Jinja's newstyle wrappers (autoescaping, `%(name)s`
+formatting) for templates; Flask-Babel's `Domain.gettext` and `LazyString` for code.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from flask import Flask, g
 from flask_babel import get_translations
+from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -49,7 +52,7 @@ def _translations() -> Any:
 
 
 @pass_context
-def gettext(context: Context, string: str, /, **variables: Any) -> str:
+def template_gettext(context: Context, string: str, /, **variables: Any) -> str:
     """The translation of `string` in the page's (or the mail's) language."""
     translated = _translations().ugettext(string)
     if context.eval_ctx.autoescape:
@@ -58,13 +61,32 @@ def gettext(context: Context, string: str, /, **variables: Any) -> str:
 
 
 @pass_context
-def ngettext(context: Context, singular: str, plural: str, number: int, /, **variables: Any) -> str:
+def template_ngettext(
+    context: Context, singular: str, plural: str, number: int, /, **variables: Any
+) -> str:
     """The singular or plural translation for `number` (`%(num)d` by default)."""
     variables.setdefault("num", number)
     translated = _translations().ungettext(singular, plural, number)
     if context.eval_ctx.autoescape:
         translated = Markup(translated)  # noqa: S704 - our catalogue, as Jinja does
     return translated % variables
+
+
+def gettext(string: str, **variables: Any) -> str:
+    """flask_babel.gettext: the translation, formatted with `variables` when any are given."""
+    translated = _translations().ugettext(string)
+    return translated % variables if variables else translated
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """flask_babel.ngettext: the singular or plural translation, formatted (`num` included)."""
+    variables.setdefault("num", num)
+    return _translations().ungettext(singular, plural, num) % variables
+
+
+def lazy_gettext(string: str, **variables: Any) -> LazyString:
+    """flask_babel.lazy_gettext: translated (by `gettext` above) each time it is used."""
+    return LazyString(gettext, string, **variables)
 
 
 def _pgettext(context: str, string: str) -> str:
@@ -88,4 +110,4 @@ def install(app: Flask) -> None:
         npgettext=_npgettext,
     )
     # `_` is Jinja's alias resolving "gettext" from the template's context on every call.
-    env.globals.update(gettext=gettext, ngettext=ngettext, _=gettext)
+    env.globals.update(gettext=template_gettext, ngettext=template_ngettext, _=template_gettext)

@@ -1,13 +1,16 @@
-"""The templates' gettext (web/core/template_i18n.py): Flask-Babel's output, looked up once."""
+"""gettext for templates and lazy strings (web/core/translations.py): Flask-Babel's output,
+the translations looked up once per request."""
 
 from __future__ import annotations
 
+import flask_babel
 import pytest
 from flask import Flask
 from flask_babel import force_locale, get_translations
+from flask_babel import lazy_gettext as flask_babels_lazy_gettext
 from jinja2 import Environment
 
-import web.core.template_i18n as template_i18n
+from web.core.translations import lazy_gettext, ngettext
 
 # Plain strings, variables (escaped), a plural with its default `num`, `%%`, a `trans` block.
 SOURCE = (
@@ -49,20 +52,39 @@ def test_templates_translate_as_flask_babel_does(app: Flask, language: str, auto
         assert "&lt;b&gt;Nom&lt;/b&gt;" in ours and "Requis &amp; vide" in ours
 
 
-def test_a_page_resolves_its_translations_once(app: Flask, monkeypatch):
+@pytest.mark.parametrize("url", ["/inscription/etape-1", "/espace/connexion"])
+def test_a_page_resolves_its_translations_once(app: Flask, monkeypatch, url: str):
     resolved = []
+    flask_babels = flask_babel.Domain.get_translations
 
-    def counted():
+    def counted(domain):
         resolved.append(1)
-        return get_translations()
+        return flask_babels(domain)
 
-    monkeypatch.setattr(template_i18n, "get_translations", counted)
+    monkeypatch.setattr(flask_babel.Domain, "get_translations", counted)
     client = app.test_client()
     client.set_cookie("lang", "en")
-    html = client.get("/inscription/etape-1").text
-    # The layout's strings, the step names, the form's: all from one lookup.
-    assert "Skip to content" in html and "Step 1 of 4" in html
+    html = client.get(url).text
+    # The layout's strings, the form's lazy labels, the buttons: all from one lookup.
+    assert "Skip to content" in html
     assert len(resolved) == 1
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_lazy_strings_translate_as_flask_babels_do(app: Flask, language: str):
+    cases = [("Adresse électronique", {}), ("Étape %(step)d sur 4", {"step": 3})]
+    plural = ("%(num)d heure", "%(num)d heures")
+    with app.test_request_context("/", headers={"Cookie": f"lang={language}"}):
+        for msgid, variables in cases:
+            ours = lazy_gettext(msgid, **variables)
+            assert str(ours) == str(flask_babels_lazy_gettext(msgid, **variables))
+            assert ours.__html__() == flask_babels_lazy_gettext(msgid, **variables).__html__()
+        for number in (1, 48):
+            assert ngettext(*plural, number) == flask_babel.ngettext(*plural, number)
+        with force_locale("en"):
+            assert str(lazy_gettext("Aller au contenu")) == "Skip to content"
+    with app.app_context():
+        assert str(lazy_gettext("Aller au contenu")) == "Aller au contenu"
 
 
 def test_force_locale_switches_the_templates_language_and_back(app: Flask):
