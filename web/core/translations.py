@@ -22,7 +22,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 # The attribute of Flask-Babel's context (g._flask_babel) holding the resolved translations.
-_CACHE = "espace_pro_template_translations"
+_CACHE = "espace_pro_translations"
 
 
 def _translations() -> Any:
@@ -101,6 +101,7 @@ def install(app: Flask) -> None:
     """Replace Flask-Babel's template callables (installed by `babel.init_app`) with these."""
     env = app.jinja_env
     env.install_gettext_callables(
+        # The newstyle flag and the pgettext wrappers; gettext and ngettext replaced below.
         gettext=lambda string: _translations().ugettext(string),
         ngettext=lambda singular, plural, number: _translations().ungettext(
             singular, plural, number
