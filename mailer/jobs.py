@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from redis.client import Pipeline
 from rq.job import Job
 from sqlalchemy import select, update
@@ -32,6 +31,7 @@ from mailer.render import render_mail
 from web.core.outbox import OUTBOX_JOB_PREFIX, enqueue_outbox, mail_queue
 from web.core.secrets import codes, links
 from web.core.subscribers import PENDING_STATES
+from web.core.translations import lazy_gettext as _l
 from web.core.urls import public_url_for
 from web.extensions import db, redis_store
 from web.models import MailKind, MailOutbox, Registration, RegistrationState, utcnow

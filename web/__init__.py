@@ -97,6 +97,9 @@ def register_extensions(app: Flask) -> None:
     from web.core.i18n import select_locale, vary_on_language
 
     babel.init_app(app, locale_selector=select_locale)
+    from web.core import translations
+
+    translations.install(app)
     app.after_request(vary_on_language)
     redis_store.init_app(app)
     login_manager.init_app(app)
@@ -171,10 +174,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Filters the templates use (dates in Europe/Paris, masked values)."""
+    """Filters the templates use (dates in Europe/Paris, masked values); WTForms' inputs
+    write their attributes with web/core/widgets.py."""
+    from web.core import widgets
     from web.core.templating import register
 
     register(app)
+    widgets.install()
 
 
 def register_commands(app: Flask) -> None:

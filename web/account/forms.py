@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField
 from wtforms.validators import ValidationError
@@ -20,6 +19,7 @@ from web.core.forms import (
     too_long,
 )
 from web.core.i18n import translate
+from web.core.translations import lazy_gettext as _l
 from web.domain.text import clean_text
 from web.domain.trust import TRUST_QUESTIONS, answer_problems
 

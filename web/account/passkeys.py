@@ -21,7 +21,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -37,6 +36,7 @@ from web.core.forms import PlainText, required, too_long
 from web.core.limits import LOGIN_IP, by_ip
 from web.core.notices import notify
 from web.core.request_rules import accepts_json
+from web.core.translations import lazy_gettext as _l
 from web.domain.text import clean_text
 from web.extensions import db, limiter
 from web.models import MailKind

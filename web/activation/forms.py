@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from web.core.forms import AddressForm, code_field
+from web.core.translations import lazy_gettext as _l
 
 
 class ActivationForm(AddressForm):

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import ngettext
+
+from web.core.translations import gettext as _
+from web.core.translations import ngettext
 
 
 def duration_in_words(seconds: int) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import redis
 from flask import Flask, g, has_request_context, render_template
-from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -12,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from web.core.translations import lazy_gettext as _l
 from web.extensions import limiter
 
 # ReadOnlyError: a write that reached a master turned replica, still so after the retries

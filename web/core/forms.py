@@ -6,16 +6,17 @@ from collections.abc import Callable, Iterable
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
-from wtforms.widgets import Select, html_params
+from wtforms.widgets import Select
 
 from web.core.i18n import lazy_label, translate
 from web.core.secrets.codes import ALPHABET, CODE_LENGTH, normalise_code
+from web.core.translations import lazy_gettext as _l
+from web.core.widgets import html_params
 from web.domain.passwords import PasswordPolicy, password_problems
 from web.domain.text import clean_text, forbidden_character
 

@@ -11,9 +11,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, redirect, request
-from flask_babel import format_decimal, get_locale, gettext, lazy_gettext
+from flask_babel import format_decimal, get_locale
 from werkzeug.wrappers import Response
 
+from web.core.translations import gettext, lazy_gettext
 from web.domain import Number, Phrase, address
 
 LANGUAGES = ("fr", "en")

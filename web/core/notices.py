@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
-
 from web.core.outbox import send_mail
+from web.core.translations import lazy_gettext as _l
 from web.models import MailKind, Registration
 
 

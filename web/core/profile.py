@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
@@ -25,6 +24,7 @@ from web.core.forms import (
     too_long,
 )
 from web.core.i18n import country_choices, current_language, translate_error
+from web.core.translations import lazy_gettext as _l
 from web.domain import RuleError
 from web.domain.address import STREET_TYPES, check_postal_code
 from web.domain.company import normalise_company_id

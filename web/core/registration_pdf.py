@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import phonenumbers
 import weasyprint
 from flask import render_template
-from stdnum.fr import siren
 
+from web.core.display import format_company_id, format_phone
 from web.core.i18n import country_name, translate
 from web.domain.address import STREET_TYPES
 from web.domain.trust import TRUST_QUESTIONS
@@ -51,24 +50,6 @@ class RegistrationForm:
     address_lines: tuple[str, ...]
     country: str
     trust_question: str
-
-
-def format_company_id(company_id: str | None, foreign: bool) -> str:
-    """Show a French SIREN grouped by three ("732 829 320"); a foreign identifier as stored."""
-    if not company_id:
-        return ""
-    return company_id if foreign else siren.format(company_id)
-
-
-def format_phone(e164: str | None) -> str:
-    """Show a stored E.164 number in international format ("+33 6 12 34 56 78")."""
-    if not e164:
-        return ""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def _address_lines(registration: Registration) -> tuple[str, ...]:

@@ -13,10 +13,10 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, request
-from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter, Map
 
 from web.core.errors import render_error
+from web.core.translations import lazy_gettext as _l
 
 # Ids are INTEGER columns: PostgreSQL's is 32-bit signed (SQLite's 64-bit), so a larger
 # number in a URL could only fail in the database, as a server error.

@@ -9,6 +9,7 @@ from flask import Flask, request, session, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
+from web.core.display import format_company_id, format_phone
 from web.core.durations import activation_validity
 from web.core.errors import BACKEND_ERRORS
 from web.core.i18n import current_language, translate
@@ -52,14 +53,10 @@ def register(app: Flask) -> None:
 
     @app.template_filter("siren")
     def siren(company_id: str | None, foreign: bool = False) -> str:
-        from web.core.registration_pdf import format_company_id
-
         return format_company_id(company_id, foreign)
 
     @app.template_filter("phone")
     def phone(e164: str | None) -> str:
-        from web.core.registration_pdf import format_phone
-
         return format_phone(e164)
 
     @app.template_filter("street_type")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from flask_babel import lazy_gettext as _l
+from web.core.translations import lazy_gettext as _l
 
 
 class Service(NamedTuple):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import RadioField, StringField
@@ -10,6 +9,7 @@ from wtforms.validators import ValidationError
 
 from web.core.forms import PlainText, choices, required, too_long
 from web.core.i18n import translate_error
+from web.core.translations import lazy_gettext as _l
 from web.domain import RuleError
 from web.domain.company import normalise_company_id
 from web.domain.text import clean_text

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import ValidationError
@@ -18,6 +17,7 @@ from web.core.forms import (
     second_step_code_field,
     too_long,
 )
+from web.core.translations import lazy_gettext as _l
 
 
 class ForgotPasswordForm(AddressForm):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import ValidationError
@@ -18,6 +17,7 @@ from web.core.forms import (
 )
 from web.core.i18n import translate
 from web.core.profile import ContactForm, IdentityFields
+from web.core.translations import lazy_gettext as _l
 from web.domain.passwords import password_problems
 from web.domain.text import clean_text
 from web.domain.trust import TRUST_QUESTIONS, answer_problems, login_names
