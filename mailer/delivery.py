@@ -176,6 +176,8 @@ def hand_off(
     failed = next((result for result in results[:needed] if isinstance(result, Exception)), None)
     if failed is not None:
         raise failed
+    if any(isinstance(result, Exception) for result in results[needed:]):
+        log.warning("metrics of a %s not counted: Redis refused them", LOG_NAMES.get(kind, kind))
     log.info(
         "%s handed to SMTP for %s (registration %s)",
         LOG_NAMES.get(kind, kind),
@@ -281,8 +283,15 @@ def _delivery_failed(
         now = utcnow()
         for row in rows:
             row.failed_at = now
-        if kind == MailKind.ACTIVATION_CODE and registration.state in PENDING_STATES:
-            registration.state = RegistrationState.MAIL_FAILED
+        if kind == MailKind.ACTIVATION_CODE:
+            # Conditional: the object may have been read a batch ago, and an active space
+            # stays active.
+            table = Registration.__table__
+            db.session.execute(
+                update(table)
+                .where(table.c.id == registration.id, table.c.state.in_(PENDING_STATES))
+                .values(state=RegistrationState.MAIL_FAILED)
+            )
         log.error(
             "%s to %s failed for good (%s): registration %s needs a resend",
             kind,

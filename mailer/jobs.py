@@ -15,6 +15,7 @@ from flask import current_app
 from redis.client import Pipeline
 from rq.job import Job
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mailer import daily_cap
 from mailer.delivery import (
@@ -28,7 +29,7 @@ from mailer.delivery import (
     unsent,
 )
 from mailer.render import render_mail
-from web.core.outbox import OUTBOX_JOB_PREFIX, enqueue_outbox, mail_queue
+from web.core.outbox import OUTBOX_JOB_PREFIX, enqueue_outbox, mail_queue, outbox_job_id
 from web.core.secrets import codes, links
 from web.core.subscribers import PENDING_STATES
 from web.core.translations import lazy_gettext as _l
@@ -64,6 +65,12 @@ def _send_code(registration_id: int, rows: list[MailOutbox] | None = None) -> st
     registration = db.session.get(Registration, registration_id)
     if rows is None:
         rows = unsent(registration_id, MailKind.ACTIVATION_CODE)
+    elif registration is not None:
+        # In a batch, read at its start: its state now (an activation, an expiry since).
+        state = db.session.scalar(
+            select(Registration.state).where(Registration.id == registration_id)
+        )
+        set_committed_value(registration, "state", state)  # read, not a change to write
     if registration is None or registration.state not in PENDING_STATES:
         drop_obsolete(rows)
         log.info("activation code for registration %s skipped: no longer pending", registration_id)
@@ -175,7 +182,7 @@ def drain_owed_codes(limit: int | None = None) -> int:
     ).all()
     if not owed:
         return 0
-    job_ids = [f"{OUTBOX_JOB_PREFIX}{row.id}" for row in owed]
+    job_ids = [outbox_job_id(row.id) for row in owed]
     taken = connection.eval(_TAKE_JOBS, 1, queue.key, Job.redis_job_namespace_prefix, *job_ids)
     taken_rows = {
         int((job_id.decode() if isinstance(job_id, bytes) else job_id)[len(OUTBOX_JOB_PREFIX) :])
@@ -234,13 +241,15 @@ def drain_owed_codes(limit: int | None = None) -> int:
 def _kept_after_commit() -> Iterator[None]:
     """While a batch is sent: the rows and registrations read for it stay loaded after each
     mail's commit, instead of one refresh SELECT per object and mail. Each mail's writes
-    are conditional UPDATEs or its own rows, which only this job holds."""
+    are its own rows (which only this job holds) and conditional UPDATEs; each mail reads
+    its registration's state afresh (`_send_code`)."""
     session = db.session()
+    kept = session.expire_on_commit
     session.expire_on_commit = False
     try:
         yield
     finally:
-        session.expire_on_commit = True
+        session.expire_on_commit = kept
 
 
 def _mark_code_sent(

@@ -115,3 +115,31 @@ def test_without_queued_jobs_a_job_sends_its_own_code_only(app, outbox):
         assert jobs.drain_owed_codes() == 0
         assert jobs.send_activation_code(registration_id) == "already sent"
     assert [mail["To"] for mail in outbox] == ADDRESSES[:1]
+
+
+def test_a_space_activated_while_its_batch_runs_gets_no_code_and_stays_active(
+    app, run_worker, outbox, monkeypatch
+):
+    """The batch reads its registrations once; each mail checks its state afresh (a
+    review of issue 17: an activation since must not be answered with a new code)."""
+    ids = owe_codes(app, ADDRESSES[:3])
+    activated = ids[2]
+    send_code = jobs._send_code
+
+    def activated_meanwhile(registration_id, rows=None):
+        if registration_id == ids[1]:  # while the batch runs, the third space is activated
+            table = Registration.__table__
+            with db.engine.begin() as connection:
+                connection.execute(
+                    table.update()
+                    .where(table.c.id == activated)
+                    .values(state=RegistrationState.ACTIVE)
+                )
+        return send_code(registration_id, rows)
+
+    monkeypatch.setattr(jobs, "_send_code", activated_meanwhile)
+    run_worker()
+
+    assert sorted(mail["To"] for mail in outbox) == ADDRESSES[:2]
+    with app.app_context():
+        assert db.session.get(Registration, activated).state == RegistrationState.ACTIVE
