@@ -68,18 +68,9 @@ def queue_count(pipe: redis.Redis, event: str, kind: str | None = None, amount: 
     pipe.hincrby(EVENTS_KEY, event if kind is None else f"{event}:{kind}", amount)
 
 
-def observe_mail_handoff(seconds: float) -> None:
-    """Record how long a mail waited between its outbox row and its hand-off to SMTP."""
-    try:
-        with redis_store.connection.pipeline() as pipe:
-            queue_mail_handoff(pipe, seconds)
-            pipe.execute()
-    except redis.RedisError:
-        log.warning("metric mail_handoff not observed: Redis unavailable")
-
-
 def queue_mail_handoff(pipe: redis.Redis, seconds: float) -> None:
-    """`observe_mail_handoff` queued on the caller's pipeline."""
+    """Record how long a mail waited between its outbox row and its hand-off to SMTP,
+    queued on the caller's pipeline (the one that marks the mail handed)."""
     bucket = next(bound for bound in HANDOFF_BUCKETS if seconds <= bound)
     pipe.hincrby(HANDOFF_KEY, _bucket_field(bucket), 1)
     pipe.hincrbyfloat(HANDOFF_KEY, "sum", max(seconds, 0.0))
