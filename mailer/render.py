@@ -45,6 +45,7 @@ def _environment(language: str) -> Environment:
         env.tests.update(app_env.tests)
         env.globals.update(app_env.globals)
         env.install_gettext_translations(get_translations(), newstyle=True)
+        env.globals["_"] = env.globals["gettext"]  # the app's `_` looks the locale up
         extensions[key] = env
     return extensions[key]
 

@@ -40,11 +40,12 @@ def flask_babels_rendering(autoescape: bool) -> str:
 @pytest.mark.parametrize("autoescape", [True, False])
 def test_templates_translate_as_flask_babel_does(app: Flask, language: str, autoescape: bool):
     with app.test_request_context("/", headers={"Cookie": f"lang={language}"}):
+        flasks_own = app.jinja_env.autoescape
         app.jinja_env.autoescape = autoescape
         try:
             ours = app.jinja_env.from_string(SOURCE).render()
         finally:
-            app.jinja_env.autoescape = True
+            app.jinja_env.autoescape = flasks_own
         assert ours == flask_babels_rendering(autoescape)
     expected = "Skip to content" if language == "en" else "Aller au contenu"
     assert ours.startswith(expected + "|")

@@ -91,3 +91,20 @@ def test_other_mails_go_flask_mails_way(app):
     with app.app_context():
         raw = WireMessage(subject="s", recipients=["a@example.com"], body="texte").as_bytes()
     assert _read(raw).get_content_type() == "text/plain"
+
+
+def test_mail_templates_look_their_texts_up_in_the_languages_catalogue(app):
+    """`_()` and `gettext()` in a mail are the catalogue's own, bound once per language
+    (mailer/render.py), and the app's pages keep theirs."""
+    from flask_babel import force_locale
+
+    from mailer.render import _environment
+
+    with app.app_context():
+        pages = dict(app.jinja_env.globals)
+        for language, expected in (("en", "Skip to content"), ("fr", "Aller au contenu")):
+            with force_locale(language):
+                env = _environment(language)
+            assert env.globals["_"] is env.globals["gettext"]
+            assert env.from_string("{{ _('Aller au contenu') }}").render() == expected
+        assert {name: app.jinja_env.globals[name] for name in pages} == pages
