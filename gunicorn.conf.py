@@ -47,9 +47,9 @@ class AppLogger(Logger):
 logger_class = AppLogger
 
 # gunicorn's default sync workers: one request at a time per process, as many processes as
-# the command line says. Threaded workers (gthread, 4 threads, keep-alive) were measured on
-# an idle machine and dropped (docs/PERFORMANCE.md): more CPU per flow, and a slower
-# « Valider » under load, its thread sharing the interpreter with three others.
+# the command line says. Threaded workers (gthread, 4 threads, keep-alive) were measured
+# against them on an idle machine and dropped (docs/PERFORMANCE.md): a quarter fewer flows
+# per second, and « Valider » slower under load, its thread sharing the interpreter.
 worker_class = "sync"
 
 
