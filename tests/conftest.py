@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from mailer.devsink import MailSink
 from mailer.smtp import close_connection
 from tests.factories import activate_through_pages, create_subscriber
-from tests.support import EMAIL, SUBSCRIBER_NUMBER, WizardActions
+from tests.support import EMAIL, SUBSCRIBER_NUMBER, WizardActions, csrf_token
 from web import create_app
 from web.core.outbox import RETRY_INTERVALS
 from web.embedded_redis import EmbeddedRedis
@@ -134,6 +134,15 @@ def redis_client(app: Flask) -> redis_lib.Redis:
 def wizard(client: FlaskClient) -> WizardActions:
     """Wizard actions on the test client."""
     return WizardActions(client)
+
+
+@pytest.fixture
+def valider_token(client: FlaskClient, wizard: WizardActions) -> str:
+    """The « Valider » form's CSRF token, the wizard's three steps done."""
+    wizard.accept_terms()
+    wizard.credentials()
+    wizard.profile()
+    return csrf_token(client.get("/inscription/confirmation").get_data(as_text=True))
 
 
 @pytest.fixture

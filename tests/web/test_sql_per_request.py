@@ -8,20 +8,9 @@ grow back. SQLite and PostgreSQL emit the same statements here (INSERT … RETUR
 
 from __future__ import annotations
 
-import pytest
-
 from tests.activation.helpers import activated_number
 from tests.support import EMAIL, code_from, csrf_token
 from tests.web.sql_counts import sql_counted
-
-
-@pytest.fixture
-def valider_token(client, wizard) -> str:
-    """The confirmation form's token, the three steps done."""
-    wizard.accept_terms()
-    wizard.credentials()
-    wizard.profile()
-    return csrf_token(client.get("/inscription/confirmation").get_data(as_text=True))
 
 
 def test_valider_commits_once_and_reads_back_nothing(app, client, valider_token, mail_queue):

@@ -8,27 +8,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import redis
 from rq import Queue
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from mailer.maintenance import reconcile_outbox
-from tests.support import EMAIL, csrf_token
+from tests.support import EMAIL
 from tests.web.sql_counts import sql_counted
 from web.extensions import db
 from web.models import MailOutbox
 from web.registration import wizard as wizard_store
-
-
-@pytest.fixture
-def valider_token(client, wizard) -> str:
-    """The confirmation form's token, the three steps done."""
-    wizard.accept_terms()
-    wizard.credentials()
-    wizard.profile()
-    return csrf_token(client.get("/inscription/confirmation").get_data(as_text=True))
 
 
 def valider(client, token: str):
