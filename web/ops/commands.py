@@ -175,10 +175,11 @@ def reset_two_step(address: str, as_json: bool) -> None:
     )
 
 
-@ops.command("purge-expired", short_help="Expire spaces not activated within 48 h.")
+@ops.command("purge-expired", short_help="Expire spaces not activated in time (48 h by default).")
 @json_option
 def purge_expired(as_json: bool) -> None:
-    """Expire spaces not activated within 48 h now (personal data erased, address freed)."""
+    """Expire spaces not activated within their code's validity (ACTIVATION_CODE_TTL_SECONDS,
+    48 h by default) now: personal data erased, address freed."""
     expired = expire_registrations()
     emit(
         {"expired": expired},
