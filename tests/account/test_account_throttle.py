@@ -15,6 +15,7 @@ from tests.account.spaces import (
     reset_link,
 )
 from tests.support import EMAIL, log_in, post_form
+from web.core.login_throttle import account_key
 
 WRONG = "Mauvais99Mot"
 NEW_PASSWORD = "Heron58Quartz"
@@ -136,7 +137,11 @@ def test_a_hundred_failures_lock_the_account_until_a_password_reset(
         assert LOCKED in page(locked)
         assert not is_logged_in(client)
         # The lock does not lapse with the counter's 24 h expiry: only a reset lifts it.
-        assert app.extensions["redis"].ttl(f"login:fail:account:{EMAIL}") == -1
+        with app.app_context():
+            key = account_key(EMAIL)
+        assert app.extensions["redis"].ttl(key) == -1
+        # The counter's key holds a keyed hash of the address, never the address.
+        assert not [k for k in app.extensions["redis"].keys("*") if EMAIL.encode() in k]
 
         recovery = browser(app, "203.0.113.5")
         post_form(

@@ -16,6 +16,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from web.core.secrets.fingerprint import address_fingerprint
 from web.extensions import redis_store
 
 ACCOUNT_KEY = "login:fail:account:{}"
@@ -36,6 +37,12 @@ class Verdict:
     allowed: bool
     wait_seconds: int = 0
     locked: bool = False
+
+
+def account_key(email: str) -> str:
+    """The account's failure counter, keyed by a keyed hash of the address: Redis never
+    holds the address in clear."""
+    return ACCOUNT_KEY.format(address_fingerprint(email))
 
 
 def _delay(failures: int) -> int:
@@ -67,7 +74,7 @@ def counting_device(device: str | None) -> str | None:
 def may_try(email: str, ip: str | None, device: str | None = None) -> Verdict:
     """Check the device's count (or the account's, for an unknown device) and the IP's
     before verifying a password; `device` comes from `counting_device`."""
-    key = DEVICE_KEY.format(device) if device else ACCOUNT_KEY.format(email)
+    key = DEVICE_KEY.format(device) if device else account_key(email)
     verdict = counter_verdict(key)
     if not verdict.allowed:
         return verdict
@@ -83,7 +90,7 @@ def record_failure(email: str, ip: str | None, device: str | None = None) -> Non
     """Count a failed attempt against the device (or the account) and the IP."""
     connection = redis_store.connection
     now = time.time()
-    key = DEVICE_KEY.format(device) if device else ACCOUNT_KEY.format(email)
+    key = DEVICE_KEY.format(device) if device else account_key(email)
     with connection.pipeline() as pipe:
         pipe.hincrby(key, "count", 1)
         pipe.hset(key, "last", now)
@@ -115,14 +122,14 @@ def count_failure(key: str) -> int:
 
 def is_throttled(email: str) -> bool:
     """True when unknown devices must wait or are locked out of this account."""
-    failures = redis_store.connection.hget(ACCOUNT_KEY.format(email), "count")
+    failures = redis_store.connection.hget(account_key(email), "count")
     return int(failures or 0) >= FREE_FAILURES
 
 
 def clear_failures(email: str, device: str | None = None) -> None:
     """A successful login, a password reset or an unlock link clears the account's count
     (and the device's, when given)."""
-    keys = [ACCOUNT_KEY.format(email)]
+    keys = [account_key(email)]
     if device:
         keys.append(DEVICE_KEY.format(device))
     redis_store.connection.delete(*keys)
