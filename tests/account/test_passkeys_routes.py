@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.account.soft_authenticator import SoftAuthenticator
+from tests.account.spaces import browser, is_logged_in
 from tests.support import PASSWORD, SECOND_EMAIL, csrf_token, log_in, logged_in
 from web.core.login_throttle import FREE_FAILURES, HARD_LIMIT
 from web.core.two_step import FAIL_KEY
@@ -108,6 +109,18 @@ def test_the_first_passkey_turns_the_second_step_on_and_gives_recovery_codes(
     assert "passkey_added" in mail_kinds(app)
     page = space.get("/espace/securite").get_data(as_text=True)
     assert "Clé de Marie" in page and "Jamais" in page
+
+
+def test_the_first_passkey_closes_the_other_sessions_and_keeps_this_one(app, space, authenticator):
+    """A session opened elsewhere with the password alone does not outlive the second step."""
+    other = browser(app, "203.0.113.5")
+    log_in(other)
+    assert is_logged_in(other)
+
+    assert add_passkey(space, authenticator).status_code == 200
+
+    assert is_logged_in(space)
+    assert not is_logged_in(other)
 
 
 def test_a_second_passkey_goes_back_to_security_and_the_name_stays_text(app, space):

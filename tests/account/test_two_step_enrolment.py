@@ -8,6 +8,7 @@ import logging
 import pytest
 from sqlalchemy import select
 
+from tests.account.spaces import browser, is_logged_in
 from tests.account.two_steps import CODES, SECOND_STEP, SETUP, code_for, enrol, key_on, text
 from tests.scans import found_in_database, found_in_redis
 from tests.support import PASSWORD, log_in, logged_in, post_form
@@ -150,3 +151,15 @@ def test_renewing_needs_the_password_and_kills_the_old_set(app, space, outbox, r
     assert "recovery_codes_renewed" in events(app)
     run_worker()
     assert any("Nouveaux codes de secours" in mail["Subject"] for mail in outbox)
+
+
+def test_turning_it_on_closes_the_other_sessions_and_keeps_this_one(app, client, subscriber):
+    """A session opened elsewhere with the password alone does not outlive the second step."""
+    other = browser(app, "203.0.113.5")
+    log_in(other)
+    space = logged_in(client)
+
+    enrol(space)
+
+    assert is_logged_in(space)
+    assert not is_logged_in(other)

@@ -30,7 +30,7 @@ from wtforms.validators import ValidationError
 from web.account.auth import check_password
 from web.account.forms import CurrentPasswordMixin
 from web.account.routes import bp, finish_login
-from web.core import audit, passkeys, two_step
+from web.core import audit, passkeys, sessions, two_step
 from web.core.expired_forms import keeps_on_expiry
 from web.core.forms import PlainText, required, too_long
 from web.core.limits import LOGIN_IP, by_ip
@@ -192,6 +192,8 @@ def passkey_registration_verify():
     notify(registration, MailKind.PASSKEY_ADDED)
     flash(_("La clé d'accès « %(name)s » a été ajoutée.", name=passkey.name), "success")
     if first_method:
+        # The second step is on: a session opened with the password alone is closed.
+        sessions.close_all_sessions(registration.id, keep=current_user.login_session)
         two_step.issue_recovery_codes(registration)
         return jsonify(redirect=url_for("account.new_recovery_codes"))
     return jsonify(redirect=_security_url())

@@ -15,7 +15,7 @@ from web.account.forms import (
     TwoStepLoginForm,
 )
 from web.account.routes import bp, finish_login
-from web.core import audit, two_step
+from web.core import audit, sessions, two_step
 from web.core.expired_forms import keeps_on_expiry
 from web.core.limits import LOGIN_IP, by_ip
 from web.core.notices import notify
@@ -128,7 +128,12 @@ def two_step_setup():
     form = TwoStepEnrolForm()
     if form.validate_on_submit():
         if two_step.confirm_enrolment(current_user, form.code.data):
-            flash(_("La double authentification est activée."), "success")
+            # Someone who had the password alone keeps no session opened with it.
+            sessions.close_all_sessions(current_user.id, keep=current_user.login_session)
+            flash(
+                _("La double authentification est activée. Vos autres sessions ont été fermées."),
+                "success",
+            )
             return redirect(url_for("account.new_recovery_codes"))
         form.code.errors.append(
             _("Code incorrect : saisissez le code affiché maintenant par votre application.")
