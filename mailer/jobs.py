@@ -128,13 +128,18 @@ def _code_handed(pipe: Pipeline, registration_id: int, ttl: int) -> None:
     codes.forget_burned(pipe, registration_id)
 
 
-# Take queued jobs out of the queue and delete them, atomically each: a job taken here was
-# dequeued by no worker and never will be (ARGV[1]: RQ's job key prefix; then the job ids).
+# How long a job taken out of the queue keeps its record in Redis: while it lasts, the job
+# still exists for whoever asks (a replayed « Valider » does not enqueue a second one for a
+# code being sent; the reconciler leaves the row to this job), then it is gone.
+TAKEN_JOB_SECONDS = 300
+# Take queued jobs out of the queue, atomically each: a job taken here was dequeued by no
+# worker and never will be; its record expires (ARGV[1]: RQ's job key prefix; ARGV[2]: the
+# record's lifetime; then the job ids).
 _TAKE_JOBS = """
 local taken = {}
-for index = 2, #ARGV do
+for index = 3, #ARGV do
   if redis.call('LREM', KEYS[1], 1, ARGV[index]) == 1 then
-    redis.call('DEL', ARGV[1] .. ARGV[index])
+    redis.call('EXPIRE', ARGV[1] .. ARGV[index], ARGV[2])
     taken[#taken + 1] = ARGV[index]
   end
 end
@@ -150,7 +155,8 @@ def drain_owed_codes(limit: int | None = None) -> int:
 
     Each mail keeps its guarantees: its hand-off mark in Redis (a retry never mails
     twice), its rows settled and committed with it. When anything fails, the taken rows
-    not settled get their job back (enqueue_outbox; or the reconciler, its job being gone).
+    not settled get their job back (enqueue_outbox; or the reconciler, once their taken job's
+    record has expired).
     Returns how many registrations were taken.
     """
     limit = current_app.config.get("MAIL_DRAIN_BATCH", DRAIN_BATCH) if limit is None else limit
@@ -183,7 +189,9 @@ def drain_owed_codes(limit: int | None = None) -> int:
     if not owed:
         return 0
     job_ids = [outbox_job_id(row.id) for row in owed]
-    taken = connection.eval(_TAKE_JOBS, 1, queue.key, Job.redis_job_namespace_prefix, *job_ids)
+    taken = connection.eval(
+        _TAKE_JOBS, 1, queue.key, Job.redis_job_namespace_prefix, TAKEN_JOB_SECONDS, *job_ids
+    )
     taken_rows = {
         int((job_id.decode() if isinstance(job_id, bytes) else job_id)[len(OUTBOX_JOB_PREFIX) :])
         for job_id in taken

@@ -1,7 +1,7 @@
 """« Valider » commits the row with its job's id before the job exists (issue 17): the same
-« Valider » sent again after a lost answer never enqueues a second job; a job Redis refuses
-leaves the row reading as never enqueued (the replay or the reconciler enqueues it), and a
-job lost in a crash after the commit is the reconciler's.
+« Valider » sent again after a lost answer enqueues the job Redis does not hold, and never a
+second one (a job being sent by a draining job included); a job Redis refuses leaves the
+row reading as never enqueued, for the reconciler.
 """
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 import redis
 from rq import Queue
+from rq.job import Job
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
+from mailer.jobs import _TAKE_JOBS, TAKEN_JOB_SECONDS
 from mailer.maintenance import reconcile_outbox
 from tests.support import EMAIL
 from tests.web.sql_counts import sql_counted
@@ -21,16 +23,21 @@ from web.models import MailOutbox
 from web.registration import wizard as wizard_store
 
 
+def drain_take(queue: Queue, job_ids: list[str]) -> list[str]:
+    """What a draining job does to the jobs it takes (mailer/jobs.py's script)."""
+    taken = queue.connection.eval(
+        _TAKE_JOBS, 1, queue.key, Job.redis_job_namespace_prefix, TAKEN_JOB_SECONDS, *job_ids
+    )
+    return [job_id.decode() for job_id in taken]
+
+
 def valider(client, token: str):
     return client.post("/inscription/confirmation", data={"csrf_token": token})
 
 
-def test_a_job_lost_between_the_commit_and_the_enqueue_is_the_reconcilers(
-    app, client, valider_token, rows, mail_queue, run_worker, outbox, time_machine
+def test_a_job_lost_between_the_commit_and_the_enqueue_is_enqueued_once_by_the_replay(
+    app, client, valider_token, rows, mail_queue, run_worker, outbox
 ):
-    """The replay enqueues nothing for a row written as enqueued: a running job may have
-    taken its job to send it (a drain), and a second one would mail a second code."""
-
     def crash(session) -> None:  # the process dies once the row is committed
         raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
 
@@ -39,6 +46,7 @@ def test_a_job_lost_between_the_commit_and_the_enqueue_is_the_reconcilers(
 
     assert first.status_code == 503
     (owed,) = rows(MailOutbox)
+    # Committed as enqueued, but no job: only Redis can tell.
     assert owed.enqueued_at is not None and owed.job_id == f"outbox-{owed.id}"
     assert mail_queue.count == 0
 
@@ -46,15 +54,35 @@ def test_a_job_lost_between_the_commit_and_the_enqueue_is_the_reconcilers(
         again = valider(client, valider_token)
 
     assert again.headers["Location"] == "/inscription/attente"
-    assert mail_queue.count == 0
-    # The address and its owed rows: the registration is not read back, nothing written.
-    assert (counts["SELECT"], counts["commits"]) == (2, 0)
-    time_machine.move_to(datetime.now(UTC) + timedelta(seconds=61), tick=True)
-    with app.app_context():
-        assert reconcile_outbox() == 1
     assert mail_queue.job_ids == [f"outbox-{owed.id}"]
+    # The address, its owed rows, the job recorded: the registration is not read back.
+    assert (counts["SELECT"], counts["commits"]) == (2, 1)
     run_worker()
     assert [mail["To"] for mail in outbox] == [EMAIL]
+
+
+def test_a_replay_while_a_draining_job_sends_the_code_enqueues_no_second_job(
+    client, valider_token, rows, mail_queue, monkeypatch
+):
+    """A job that drains the queue takes the row's job out of it and keeps its record while
+    it sends the code (mailer/jobs.py): a replay then must not enqueue another (a review of
+    issue 17: a second job would mail a second code)."""
+
+    def redis_lost(*args, **kwargs):  # after the enqueue, before the answer
+        monkeypatch.undo()
+        raise redis.exceptions.ConnectionError("Redis went away")
+
+    monkeypatch.setattr(wizard_store, "discard_draft", redis_lost)
+    assert valider(client, valider_token).status_code == 503
+    (owed,) = rows(MailOutbox)
+    with client.application.app_context():
+        taken = drain_take(mail_queue, [f"outbox-{owed.id}"])
+    assert taken == [f"outbox-{owed.id}"] and mail_queue.count == 0
+
+    again = valider(client, valider_token)
+
+    assert again.headers["Location"] == "/inscription/attente"
+    assert mail_queue.count == 0
 
 
 def test_a_replay_whose_job_exists_enqueues_no_second_job(

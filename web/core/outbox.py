@@ -12,6 +12,7 @@ from collections.abc import Callable
 import redis
 from flask import current_app
 from rq import Queue, Retry
+from rq.job import Job
 from sqlalchemy import update
 
 from web.core.request_log import current_request_id
@@ -94,6 +95,12 @@ def enqueue_owed_mail(outbox_id: int, registration_id: int, kind: MailKind | str
         current_app.logger.warning("outbox %s not enqueued: Redis unavailable", outbox_id)
         return False
     return True
+
+
+def job_exists(outbox_id: int) -> bool:
+    """Whether Redis holds the job of an outbox row: queued, running, kept after it ran, or
+    taken out of the queue by a job that sends it with its own (mailer/jobs.py)."""
+    return bool(redis_store.connection.exists(Job.key_for(outbox_job_id(outbox_id))))
 
 
 def forget_enqueue(outbox_id: int) -> None:

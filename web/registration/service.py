@@ -15,6 +15,7 @@ from web.core.outbox import (
     enqueue_outbox,
     enqueue_owed_mail,
     forget_enqueue,
+    job_exists,
     outbox_job_id,
     owe_mail,
 )
@@ -94,22 +95,20 @@ def confirm_registration(draft: Draft) -> Confirmation:
 
 
 def _enqueue_missing_jobs(registration: Registration) -> None:
-    """Enqueue the jobs of its unsent mails that Redis refused (`enqueued_at` cleared).
-
-    Not the rows written as enqueued whose job Redis no longer holds: a running job may
-    have taken theirs to send them (mailer/jobs.py, `drain_owed_codes`), and a second
-    job would then mail a second code. A job lost in a crash between the commit and the
-    enqueue is the reconciler's, after its grace period (mailer/maintenance.py)."""
+    """Enqueue the jobs of its unsent mails that Redis does not hold: refused by Redis, or
+    lost in an error between the commit and the enqueue (`enqueued_at` is set then). A row
+    whose job exists gets no second one: a job taken out of the queue by a draining job
+    (mailer/jobs.py) keeps its record while its mail is sent."""
     owed = db.session.scalars(
         select(MailOutbox).where(
             MailOutbox.registration_id == registration.id,
-            MailOutbox.enqueued_at.is_(None),
             MailOutbox.sent_at.is_(None),
             MailOutbox.failed_at.is_(None),
         )
     ).all()
     for row in owed:
-        enqueue_outbox(row)
+        if not job_exists(row.id):
+            enqueue_outbox(row)
 
 
 def _confirmation(draft: Draft, registration_id: int) -> Confirmation:
